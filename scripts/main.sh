@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set up .venv, then run the smoke pipeline on the echo phantom into runs/smoke.
-# Until the model stages land, the pipeline is the data stage: phantom -> prepare -> split -> reference -> frames.
+# Until the later stages land, the pipeline is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 OUT=${1:-runs/smoke}
@@ -10,4 +10,6 @@ cardiac-prepare --folder_path "$OUT/CardiacNet" --output_format mp4 --fps 32 --r
 cardiac-split --csv_path "$OUT/datasets/CardiacNet/FileList.csv"
 cardiac-reference --dataset "$OUT/datasets/CardiacNet" --output "$OUT/data/reference/cardiacnet" --frames 16
 cardiac-frames --video_folder "$OUT/datasets/CardiacNet/Videos" --output_folder "$OUT/datasets/CardiacNet/jpg"
+cardiac-vae-train --config configs/vae/cardiacnet.yaml --profile smoke --dataset "$OUT/datasets/CardiacNet" --output "$OUT/models/vae"
+cardiac-encode --model "$OUT/models/vae" --input "$OUT/datasets/CardiacNet" --output "$OUT/data/latents/cardiacnet" --gray_scale
 echo "cardiac_nb: smoke run done: $OUT (preview: $OUT/datasets/CardiacNet/preview.png)"
