@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set up .venv, then run the smoke pipeline on the echo phantom into runs/smoke.
-# Until the later stages land, the pipeline is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents.
+# Until the later stages land, the pipeline is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents -> LIDM samples.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 OUT=${1:-runs/smoke}
@@ -12,4 +12,8 @@ cardiac-reference --dataset "$OUT/datasets/CardiacNet" --output "$OUT/data/refer
 cardiac-frames --video_folder "$OUT/datasets/CardiacNet/Videos" --output_folder "$OUT/datasets/CardiacNet/jpg"
 cardiac-vae-train --config configs/vae/cardiacnet.yaml --profile smoke --dataset "$OUT/datasets/CardiacNet" --output "$OUT/models/vae"
 cardiac-encode --model "$OUT/models/vae" --input "$OUT/datasets/CardiacNet" --output "$OUT/data/latents/cardiacnet" --gray_scale
+cardiac-lidm-train --config configs/lidm/cardiacnet.yaml --profile smoke --data "$OUT/data/latents/cardiacnet" --output "$OUT/models/lidm_cardiacnet"
+cardiac-lidm-sample --config configs/lidm/cardiacnet.yaml --unet "$OUT/models/lidm_cardiacnet" --vae "$OUT/models/vae" \
+  --output "$OUT/samples/lidm_cardiacnet" --num_samples 64 --batch_size 64 --num_steps 50 --save_latent \
+  --sampling_mode diffusion --conditioning_type class_id --class_ids 4 --condition_guidance_scale 5.0 --seed 0
 echo "cardiac_nb: smoke run done: $OUT (preview: $OUT/datasets/CardiacNet/preview.png)"

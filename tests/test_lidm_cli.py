@@ -1,0 +1,87 @@
+"The LIDM stage's commands as a user runs them: train and resume, sample with the original's flags, bad input."
+import json, shutil
+from pathlib import Path
+import numpy as np, pandas as pd, pytest
+from PIL import Image
+from safetensors.torch import load_file
+from conftest import run
+
+ROOT = Path(__file__).parent.parent
+LIDM, VAE = ROOT / 'configs/lidm/cardiacnet.yaml', ROOT / 'configs/vae/cardiacnet.yaml'
+
+
+@pytest.fixture(scope='module')
+def trained(raw, tmp_path_factory):
+    "A phantom run up to a smoke LIDM trained for one epoch: (run folder, latents, vae, lidm)."
+    w = tmp_path_factory.mktemp('lidm')
+    ds, vae, lat, lidm = w / 'datasets/CardiacNet', w / 'models/vae', w / 'data/latents/cardiacnet', w / 'models/lidm_cardiacnet'
+    run('cardiac-prepare', '--folder_path', raw, '--output', ds)
+    run('cardiac-split', '--csv_path', ds / 'FileList.csv')
+    run('cardiac-vae-train', '--config', VAE, '--profile', 'smoke', '--dataset', ds, '--output', vae, '--epochs', 1, '--set', 'train.frame_step=20')
+    run('cardiac-encode', '--model', vae, '--input', ds, '--output', lat, '--gray_scale')
+    run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', lat, '--output', lidm, '--epochs', 1, '--set', 'train.frame_step=6')
+    return w, lat, vae, lidm
+
+
+def sample(trained, out, *extra, check=True):
+    w, lat, vae, lidm = trained
+    return run('cardiac-lidm-sample', '--config', LIDM, '--unet', lidm, '--vae', vae, '--output', out, '--num_samples', 6,
+               '--num_steps', 8, '--save_latent', '--sampling_mode', 'diffusion', '--conditioning_type', 'class_id',
+               '--condition_guidance_scale', 2.0, '--seed', 0, *extra, check=check)
+
+
+def test_training_resumes(trained):
+    w, lat, vae, lidm = trained
+    res = run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', lat, '--output', lidm, '--epochs', 2, '--set', 'train.frame_step=6')
+    assert 'resuming after epoch 1' in res.stdout
+    assert pd.read_csv(lidm / 'history.csv').epoch.tolist() == [0, 1]
+    assert json.loads((lidm / 'scheduler_config.json').read_text())['prediction_type'] == 'v_prediction'
+
+
+def test_sample_writes_latents_png_and_csv_the_same_for_any_batch_size(trained, tmp_path):
+    sample(trained, tmp_path / 'a', '--class_ids', 4, '--batch_size', 6)
+    sample(trained, tmp_path / 'b', '--class_ids', 4, '--batch_size', 4)
+    df = pd.read_csv(tmp_path / 'a/samples.csv')
+    assert list(df.columns) == ['FileName', 'class_id', 'class_name', 'seed']
+    assert sorted(np.bincount(df.class_id, minlength=4)) == [1, 1, 2, 2]
+    assert df.equals(pd.read_csv(tmp_path / 'b/samples.csv'))
+    for name in df.FileName:
+        za = load_file(str(tmp_path / 'a/latents' / f'{name}.safetensors'))['latents']
+        zb = load_file(str(tmp_path / 'b/latents' / f'{name}.safetensors'))['latents']
+        assert za.shape == (1, 4, 14, 14) and (za - zb).abs().max() < 1e-3
+        assert Image.open(tmp_path / 'a/png' / f'{name}.png').size == (112, 112)
+
+
+@pytest.mark.parametrize('flags', [['--ddim'], ['--sampler', 'dpmpp'], ['--class_ids', '0,3']])
+def test_other_samplers_and_class_lists(trained, tmp_path, flags):
+    sample(trained, tmp_path / 's', *flags)
+    df = pd.read_csv(tmp_path / 's/samples.csv')
+    assert len(df) == 6 and (set(df.class_id) <= {0, 3} if '0,3' in flags else True)
+
+
+@pytest.mark.parametrize('flags,message', [
+    (['--class_ids', '9'], 'unknown class id 9'),
+    (['--sampling_mode', 'flow_matching'], 'trains a diffusion model but --sampling_mode is flow_matching'),
+    (['--sampler', 'flow_euler'], "a diffusion model cannot be sampled with 'flow_euler'"),
+])
+def test_bad_flags_get_one_clear_line(trained, tmp_path, flags, message):
+    res = sample(trained, tmp_path / 's', *flags, check=False)
+    assert res.returncode == 2 and message in res.stderr and 'Traceback' not in res.stderr
+    assert not (tmp_path / 's/samples.csv').exists()
+
+
+def test_wrong_folders_get_one_clear_line(trained, tmp_path):
+    w, lat, vae, lidm = trained
+    res = run('cardiac-lidm-sample', '--config', LIDM, '--unet', tmp_path / 'nowhere', '--vae', vae, '--output', tmp_path / 's', check=False)
+    assert res.returncode == 2 and 'no such LIDM folder' in res.stderr
+    res = run('cardiac-lidm-sample', '--config', LIDM, '--unet', lidm, '--vae', lidm, '--output', tmp_path / 's', check=False)
+    assert res.returncode == 2 and 'describes a UNet2DModel, not the AutoencoderKL a VAE needs' in res.stderr
+
+
+def test_help_is_complete():
+    out = run('cardiac-lidm-sample', '--help').stdout
+    for f in ['--config', '--unet', '--vae', '--output', '--num_samples', '--batch_size', '--num_steps', '--save_latent',
+              '--sampling_mode', '--conditioning_type', '--class_ids', '--condition_guidance_scale', '--seed', '--ddim', '--sampler']:
+        assert f in out, f
+    out = run('cardiac-lidm-train', '--help').stdout
+    for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']: assert f in out, f
