@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set up .venv, then run the smoke pipeline on the echo phantom into runs/smoke.
-# Until the later stages land, the pipeline is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents -> LIDM samples.
+# Until the later stages land, the pipeline is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents -> LIDM samples -> privacy filter.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 OUT=${1:-runs/smoke}
@@ -16,4 +16,8 @@ cardiac-lidm-train --config configs/lidm/cardiacnet.yaml --profile smoke --data 
 cardiac-lidm-sample --config configs/lidm/cardiacnet.yaml --unet "$OUT/models/lidm_cardiacnet" --vae "$OUT/models/vae" \
   --output "$OUT/samples/lidm_cardiacnet" --num_samples 64 --batch_size 64 --num_steps 50 --save_latent \
   --sampling_mode diffusion --conditioning_type class_id --class_ids 4 --condition_guidance_scale 5.0 --seed 0
+cardiac-privacy-train --config configs/privacy/cardiacnet.yaml --profile smoke --data "$OUT/data/latents/cardiacnet" \
+  --output "$OUT/models/reidentification_cardiacnet"
+cardiac-privacy-apply --model "$OUT/models/reidentification_cardiacnet" --synthetic "$OUT/samples/lidm_cardiacnet/latents" \
+  --reference "$OUT/data/latents/cardiacnet" --output "$OUT/samples/lidm_cardiacnet/privacy_compliant_latents"
 echo "cardiac_nb: smoke run done: $OUT (preview: $OUT/datasets/CardiacNet/preview.png)"

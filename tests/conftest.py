@@ -21,3 +21,18 @@ def raw(tmp_path_factory):
     root = tmp_path_factory.mktemp('raw') / 'CardiacNet'
     run('cardiac-phantom', '--output', root, '--videos_per_class', 7, '--seed', 0, '--num_frames', 40)
     return root
+
+
+@pytest.fixture(scope='session')
+def encoded(raw, tmp_path_factory):
+    "The phantom ingested, split, a smoke VAE trained for one epoch, and every video encoded (shared by the stage tests)."
+    from types import SimpleNamespace
+    w = tmp_path_factory.mktemp('run')
+    r = SimpleNamespace(root=w, dataset=w / 'datasets/CardiacNet', vae=w / 'models/vae', latents=w / 'data/latents/cardiacnet')
+    config = Path(__file__).parent.parent / 'configs/vae/cardiacnet.yaml'
+    run('cardiac-prepare', '--folder_path', raw, '--output', r.dataset)
+    run('cardiac-split', '--csv_path', r.dataset / 'FileList.csv')
+    run('cardiac-vae-train', '--config', config, '--profile', 'smoke', '--dataset', r.dataset, '--output', r.vae,
+        '--epochs', 1, '--set', 'train.frame_step=20')
+    run('cardiac-encode', '--model', r.vae, '--input', r.dataset, '--output', r.latents, '--gray_scale')
+    return r

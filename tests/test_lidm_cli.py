@@ -7,20 +7,16 @@ from safetensors.torch import load_file
 from conftest import run
 
 ROOT = Path(__file__).parent.parent
-LIDM, VAE = ROOT / 'configs/lidm/cardiacnet.yaml', ROOT / 'configs/vae/cardiacnet.yaml'
+LIDM = ROOT / 'configs/lidm/cardiacnet.yaml'
 
 
 @pytest.fixture(scope='module')
-def trained(raw, tmp_path_factory):
-    "A phantom run up to a smoke LIDM trained for one epoch: (run folder, latents, vae, lidm)."
-    w = tmp_path_factory.mktemp('lidm')
-    ds, vae, lat, lidm = w / 'datasets/CardiacNet', w / 'models/vae', w / 'data/latents/cardiacnet', w / 'models/lidm_cardiacnet'
-    run('cardiac-prepare', '--folder_path', raw, '--output', ds)
-    run('cardiac-split', '--csv_path', ds / 'FileList.csv')
-    run('cardiac-vae-train', '--config', VAE, '--profile', 'smoke', '--dataset', ds, '--output', vae, '--epochs', 1, '--set', 'train.frame_step=20')
-    run('cardiac-encode', '--model', vae, '--input', ds, '--output', lat, '--gray_scale')
-    run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', lat, '--output', lidm, '--epochs', 1, '--set', 'train.frame_step=6')
-    return w, lat, vae, lidm
+def trained(encoded):
+    "The shared encoded run plus a smoke LIDM trained for one epoch: (run folder, latents, vae, lidm)."
+    lidm = encoded.root / 'models/lidm_cardiacnet'
+    run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', encoded.latents, '--output', lidm,
+        '--epochs', 1, '--set', 'train.frame_step=6')
+    return encoded.root, encoded.latents, encoded.vae, lidm
 
 
 def sample(trained, out, *extra, check=True):

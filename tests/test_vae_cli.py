@@ -10,25 +10,18 @@ CONFIG = Path(__file__).parent.parent / 'configs/vae/cardiacnet.yaml'
 
 
 @pytest.fixture(scope='module')
-def dataset(raw, tmp_path_factory):
-    ds = tmp_path_factory.mktemp('vae') / 'datasets/CardiacNet'
-    run('cardiac-prepare', '--folder_path', raw, '--output', ds)
-    run('cardiac-split', '--csv_path', ds / 'FileList.csv')
-    return ds
+def dataset(encoded): return encoded.dataset
 
 
 @pytest.fixture(scope='module')
-def model(dataset):
-    out = dataset.parent.parent / 'models/vae'
-    run('cardiac-vae-train', '--config', CONFIG, '--profile', 'smoke', '--dataset', dataset, '--output', out,
-        '--epochs', 1, '--set', 'train.frame_step=20')
-    return out
+def model(encoded): return encoded.vae
 
 
-def test_train_saves_a_diffusers_folder_and_resumes(model, dataset):
+def test_train_saves_a_diffusers_folder_and_resumes(model, dataset, tmp_path):
     assert {'config.json', 'diffusion_pytorch_model.safetensors', 'training_config.yaml', 'checkpoint.pt', 'history.csv'} <= \
         {p.name for p in model.iterdir()}
     assert json.loads((model / 'config.json').read_text())['block_out_channels'] == [16, 32, 32, 32]
+    model = shutil.copytree(model, tmp_path / 'vae')   # go on training a copy: the shared one stays as encoded
     res = run('cardiac-vae-train', '--config', CONFIG, '--profile', 'smoke', '--dataset', dataset, '--output', model,
               '--epochs', 2, '--set', 'train.frame_step=20')
     assert 'resuming after epoch 1' in res.stdout
