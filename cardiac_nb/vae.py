@@ -169,8 +169,7 @@ def latent_scale(vae:AutoencoderKL, # a trained VAE
     frames = VideoFrames(dataset, 'TRAIN')
     idx = np.linspace(0, len(frames) - 1, min(max_frames, len(frames))).round().astype(int)
     x = torch.stack([frames[i][0] for i in idx])
-    dev = next(vae.parameters()).device
-    z = torch.cat([vae.encode(b.to(dev).expand(-1, 3, -1, -1)).latent_dist.mean.float().cpu() for b in x.split(64)])
+    z = torch.cat([encode_frames(vae, b).float().cpu() for b in x.split(64)]) / vae.config.scaling_factor
     return float(1 / z.std())
 
 @cli
