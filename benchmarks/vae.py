@@ -20,7 +20,7 @@ a = p.parse_args()
 root = Path(__file__).resolve().parent.parent
 dev = default_device(a.device)
 ds = phantom_dataset(Path(a.work) / 'phantom', videos_per_class=7, seed=0)
-cfg = load_config(root / 'configs/vae/cardiacnet.yaml', [f'train.epochs={a.epochs}'] if a.epochs else [], a.profile)
+cfg = load_config(root / 'configs/vae/cardiacnet.yaml', [f'train.epochs={a.epochs}'] if a.epochs else [], None if a.profile == 'paper' else a.profile)  # paper: the top level
 model_dir = Path(a.model) if a.model else Path(a.work) / f'vae-{a.profile}'
 train_s = None
 if not a.model:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #abaa5585
 from __future__ import annotations
-import os, sys, random, contextlib, functools, shutil, tempfile, warnings
+import os, sys, json, random, contextlib, functools, shutil, tempfile, warnings
 # torchvision (imported by fastai) warns about its own use of torch.jit.script on torch 2.14: not ours to act on,
 # and it would precede every command's output
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
@@ -20,7 +20,8 @@ __all__ = ['CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'OBJECTIVES', 'SA
            'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp', 'save_weights', 'load_weights',
            'apply_overrides', 'load_config', 'cli_config', 'save_config', 'save_model_folder', 'load_model_folder',
            'EMA', 'Checkpoint', 'CSVLog', 'resume_checkpoint', 'fit_resumable', 'train_scheduler', 'is_flow',
-           'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'sample_generators', 'denoise']
+           'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'choose_sampler', 'saved_scheduler',
+           'sample_generators', 'denoise', 'noised', 'keep_known', 'diffusion_learner']
 
 # %% ../nbs/00_core.ipynb #82a8b2da
 class CardiacError(Exception):
@@ -332,7 +333,6 @@ def load_model_folder(cls, # the diffusers model class expected, e.g. Autoencode
                       what:str='model', # what it is, for errors (e.g. 'VAE')
                       fix:str='check the path'): # how to get a right folder
     "Build `cls` from a folder's config.json and load its safetensors weights, checking names and shapes."
-    import json
     folder = Path(folder)
     if not folder.is_dir(): raise CardiacError(folder, f'no such {what} folder', fix)
     if not (folder/'config.json').is_file(): raise CardiacError(folder, f'has no config.json, so it is not a {what} folder', fix)
@@ -401,17 +401,18 @@ def resume_checkpoint(learn, # a Learner with the same model, optimiser and call
     path = Path(path)
     if not path.is_file(): return 0
     from fastcore.foundation import L  # fastai keeps optimiser state in `L` lists: allow that type, and no other
+    device = learn.dls.device  # model, optimiser state and EMA all go where training runs
     try:
-        with torch.serialization.safe_globals([L]): state = torch.load(path, map_location='cpu', weights_only=True)
+        with torch.serialization.safe_globals([L]): state = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:
         raise CardiacError(path, f'is not a readable checkpoint ({type(e).__name__})', 'delete it to train from scratch') from None
     _check_against(state['model'], learn.model, path, strict=True)
-    learn.model.load_state_dict(state['model'])
+    learn.model.to(device).load_state_dict(state['model'])
     if learn.opt is None: learn.create_opt()
     learn.opt.load_state_dict(state['opt'])
     ema = getattr(learn, 'ema', None)
     if ema is not None and state.get('ema') is not None:
-        learn.model.to('cpu'); ema.before_fit(); ema.shadow.load_state_dict(state['ema'])
+        ema.before_fit(); ema.shadow.load_state_dict(state['ema'])
     print(f"{path}: resuming after epoch {state['epoch'] + 1} (pass --resume false to start again)")
     return state['epoch'] + 1
 
@@ -492,6 +493,24 @@ def sampling_scheduler(saved_config:dict, # the scheduler config the model was t
     kw = {'algorithm_type': 'dpmsolver++'} if sampler == 'dpmpp' else {}
     return SAMPLERS[sampler].from_config(saved_config, **kw)
 
+def choose_sampler(config, # the model's configuration YAML: its objective must match `sampling_mode`
+                   sampling_mode:str='diffusion', # the original's flag: diffusion or flow_matching
+                   ddim:bool=False, # the original's flag: deterministic DDIM instead of the ancestral sampler
+                   sampler:str|None=None) -> str: # or a sampler named outright (ddpm, ddim, dpmpp, flow_euler)
+    "The sampler that a sampling command's `--sampling_mode`, `--ddim` and `--sampler` flags ask for."
+    if sampling_mode not in OBJECTIVES: raise CardiacError(None, f'unknown sampling mode {sampling_mode!r}', f'use one of {list(OBJECTIVES)}')
+    objective = load_config(config).scheduler.get('objective', 'diffusion')
+    if objective != sampling_mode:
+        raise CardiacError(config, f'trains a {objective} model but --sampling_mode is {sampling_mode}', f'pass --sampling_mode {objective}')
+    return sampler or ('flow_euler' if sampling_mode == 'flow_matching' else 'ddim' if ddim else 'ddpm')
+
+def saved_scheduler(folder, # a diffusion model folder
+                    command:str) -> dict: # the command that writes such folders, named in the error
+    "The training scheduler's configuration saved beside a diffusion model (`scheduler_config.json`)."
+    f = Path(folder)/'scheduler_config.json'
+    if not f.is_file(): raise CardiacError(folder, 'has no scheduler_config.json', f'use a folder written by {command}')
+    return json.loads(f.read_text())
+
 def sample_generators(seeds) -> list: # one integer seed per sample
     "One CPU `torch.Generator` per sample."
     return [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -502,7 +521,8 @@ def denoise(predict, # f(x, t) -> model output (noise, velocity or flow), guidan
             shape:tuple, # (B, ...) shape of the samples
             generators:list, # one generator per sample (B)
             num_steps:int, # sampling steps
-            device='cpu', progress:bool=False):
+            device='cpu', progress:bool=False,
+            replace=None): # f(x, next timestep, or None after the last step) -> x: pins known parts (`keep_known`)
     "Run a diffusers sampler from pure noise; each sample's randomness comes from its own generator."
     scheduler.set_timesteps(num_steps, device=device)
     x = randn_tensor(shape, generator=generators, device=torch.device('cpu')).to(device) * getattr(scheduler, 'init_noise_sigma', 1.0)
@@ -510,9 +530,51 @@ def denoise(predict, # f(x, t) -> model output (noise, velocity or flow), guidan
     if progress:
         from fastprogress.fastprogress import progress_bar
         steps = progress_bar(steps, leave=False)
-    for t in steps:
+    times = list(scheduler.timesteps)
+    for i, t in enumerate(steps):
+        if replace is not None and i == 0: x = replace(x, t)
         x_in = scheduler.scale_model_input(x, t) if hasattr(scheduler, 'scale_model_input') else x
         out = predict(x_in, t.expand(shape[0]).to(device))
         kw = {'generator': generators} if isinstance(scheduler, DDPMScheduler) else {}
         x = scheduler.step(out.to(x.dtype), t, x, **kw).prev_sample
+        if replace is not None: x = replace(x, times[i + 1] if i + 1 < len(times) else None)
     return x
+
+def noised(scheduler, # a sampler from `sampling_scheduler` (its timesteps set)
+           x0:torch.Tensor, noise:torch.Tensor, # clean data and noise (B, ...)
+           t:torch.Tensor): # one timestep of the sampler
+    "Clean data taken forward to the noise level of timestep `t`, as the sampler's own schedule defines it."
+    ts = t.reshape(1).expand(x0.shape[0]).to(x0.device)
+    return scheduler.scale_noise(x0, ts, noise) if is_flow(scheduler) else scheduler.add_noise(x0, noise, ts)
+
+def keep_known(known:torch.Tensor, # (B,k,...) clean values of the first k entries along dim 1 (e.g. frames)
+               noise:torch.Tensor, # (B,k,...) fixed noise for them
+               scheduler): # the sampler `denoise` runs
+    "A `replace` hook for `denoise`: the first k entries follow the known values' own noisy path, so the rest is generated to fit them."
+    k = known.shape[1]
+    def replace(x, t):
+        x = x.clone()
+        x[:, :k] = known.to(x) if t is None else noised(scheduler, known, noise, t).to(x)
+        return x
+    return replace
+
+# %% ../nbs/00_core.ipynb #9e39845c
+def diffusion_learner(dls, # fastai DataLoaders of (x0, *conditions) batches
+                      model:torch.nn.Module, # f(noisy, t, *conditions) -> prediction
+                      cfg:dict, # the stage's configuration (`scheduler` and `train` sections)
+                      output, # the model folder (checkpoint.pt and history.csv go here)
+                      drops=(), # one `CondDrop` per condition
+                      what:str='model'): # named in configuration errors
+    "A fastai `Learner` for a diffusion model: noise and targets, condition dropout, clipping, EMA, checkpoints, CSV log."
+    from functools import partial
+    from fastai.learner import Learner
+    from fastai.optimizer import Adam
+    from fastai.callback.training import GradientClip
+    t = cfg.train
+    scheduler = train_scheduler(cfg.scheduler, f'the {what} configuration')
+    learn = Learner(dls, model, loss_func=torch.nn.MSELoss(), opt_func=partial(Adam, wd=t.weight_decay),
+                    cbs=[DiffusionTraining(scheduler, drops, t.get('noise_offset', 0.0)), GradientClip(t.grad_clip),
+                         EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
+    learn.noise_scheduler = scheduler
+    if mixed_precision(dls.device) == 'bf16': learn.to_bf16()
+    return learn

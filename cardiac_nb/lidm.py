@@ -5,16 +5,11 @@
 # %% ../nbs/03_lidm.ipynb #87b6a4fa
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
-import json
-from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from diffusers import UNet2DModel, AutoencoderKL
 from safetensors.torch import save_file
 from fastcore.script import store_true, bool_arg
-from fastai.learner import Learner
-from fastai.optimizer import Adam
-from fastai.callback.training import GradientClip
 from .data import dataloaders
 from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNELS
 
@@ -44,16 +39,10 @@ def lidm_learner(latents, # the latents folder (Latents/, FileList.csv with Spli
                  cfg:dict, # the configuration
                  output, # the model folder (checkpoint.pt, history.csv go here)
                  device=None): # training device
-    "A fastai `Learner` that trains a fresh LIDM with diffusion callbacks, EMA, clipping, checkpoints and a CSV log."
+    "A fastai `Learner` that trains a fresh LIDM on TRAIN latent frames, dropping the class to the null class at `cond_dropout`."
     t = cfg.train
     dls = dataloaders(latents, bs=t.batch_size, frame_step=t.frame_step, num_workers=t.num_workers, device=device, source=LatentFrames)
-    scheduler = train_scheduler(cfg.scheduler, 'the LIDM configuration')
-    learn = Learner(dls, LatentUNet(new_lidm(cfg.model)), loss_func=nn.MSELoss(), opt_func=partial(Adam, wd=t.weight_decay),
-                    cbs=[DiffusionTraining(scheduler, [CondDrop(t.cond_dropout, NULL_CLASS)]), GradientClip(t.grad_clip),
-                         EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
-    learn.noise_scheduler = scheduler
-    if mixed_precision(dls.device) == 'bf16': learn.to_bf16()
-    return learn
+    return diffusion_learner(dls, LatentUNet(new_lidm(cfg.model)), cfg, output, [CondDrop(t.cond_dropout, NULL_CLASS)], 'LIDM')
 
 def fit_and_save(learn, # a Learner from one of the stages' `*_learner` functions
                  output, # the model folder
@@ -93,12 +82,11 @@ def load_lidm(folder, # a model folder from cardiac-lidm-train
               device=None): # where to put the UNet
     "The LIDM (wrapped for 14x14 latents) and its scheduler configuration."
     unet = load_model_folder(UNet2DModel, folder, 'LIDM', 'train one with cardiac-lidm-train, or check --unet')
-    sched = Path(folder)/'scheduler_config.json'
-    if not sched.is_file(): raise CardiacError(folder, 'has no scheduler_config.json', 'use a folder written by cardiac-lidm-train')
+    sched_cfg = saved_scheduler(folder, 'cardiac-lidm-train')
     if unet.config.num_class_embeds != len(CLASSES) + 1:
         raise CardiacError(Path(folder)/'config.json', f'has {unet.config.num_class_embeds} class embeddings, not {len(CLASSES) + 1} (4 classes and the null class)',
                            'use a LIDM trained by cardiac-lidm-train')
-    return LatentUNet(unet).to(default_device(device)).eval(), json.loads(sched.read_text())
+    return LatentUNet(unet).to(default_device(device)).eval(), sched_cfg
 
 def class_plan(class_ids, # one id, a list ('0,3'), or the number of classes ('4') for a balanced draw from all
                num_samples:int, # how many samples
@@ -173,7 +161,7 @@ def write_samples(latents:torch.Tensor, # (N,4,14,14) sampled latents
 
 def check_vae_fits(vae:AutoencoderKL, model, vae_path): # the VAE, the wrapped UNet, and the VAE's folder
     "A VAE whose latent channels differ from the UNet's cannot decode its samples: say so."
-    want = model.unet.config.in_channels
+    want = model.unet.config.out_channels
     if vae.config.latent_channels != want:
         raise CardiacError(vae_path, f'makes {vae.config.latent_channels}-channel latents but the model works on {want}',
                            'use the VAE whose latents the model was trained on')
@@ -197,11 +185,7 @@ def lidm_sample_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM config
                     device:str=None): # cpu, cuda, ... (default: the best available)
     "Draw class-conditional latent heart frames with the LIDM; write latents, png previews and samples.csv."
     if conditioning_type != 'class_id': raise CardiacError(None, f'conditioning type {conditioning_type!r} is not one the LIDM takes', 'use --conditioning_type class_id')
-    if sampling_mode not in OBJECTIVES: raise CardiacError(None, f'unknown sampling mode {sampling_mode!r}', f'use one of {list(OBJECTIVES)}')
-    objective = load_config(config).scheduler.get('objective', 'diffusion')
-    if objective != sampling_mode:
-        raise CardiacError(config, f'trains a {objective} model but --sampling_mode is {sampling_mode}', f'pass --sampling_mode {objective}')
-    sampler = sampler or ('flow_euler' if sampling_mode == 'flow_matching' else 'ddim' if ddim else 'ddpm')
+    sampler = choose_sampler(config, sampling_mode, ddim, sampler)
     model, sched_cfg = load_lidm(unet, device)
     vae_model = load_vae(vae, device)
     check_vae_fits(vae_model, model, vae)

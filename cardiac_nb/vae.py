@@ -123,10 +123,11 @@ class VAELoss(nn.Module):
     def __init__(self, kl_weight:float=1e-6, ssim_weight:float=0.2):
         super().__init__(); self.kl_weight, self.ssim_weight = kl_weight, ssim_weight
     def forward(self, preds, target):
-        rec, mean, logvar = preds
-        target = target.expand_as(rec).to(rec.dtype)
-        kl = 0.5 * (mean.float() ** 2 + logvar.float().exp() - 1 - logvar.float()).flatten(1).sum(1).mean()
-        return F.l1_loss(rec, target) + self.ssim_weight * (1 - ssim(rec.float(), target.float())).mean() + self.kl_weight * kl
+        with torch.autocast(target.device.type, enabled=False):  # float32 even in bf16 training: SSIM's variances cancel badly in bf16
+            rec, mean, logvar = (p.float() for p in preds)
+            target = target.float().expand_as(rec)
+            kl = 0.5 * (mean ** 2 + logvar.exp() - 1 - logvar).flatten(1).sum(1).mean()
+            return F.l1_loss(rec, target) + self.ssim_weight * (1 - ssim(rec, target)).mean() + self.kl_weight * kl
 
 def recon_psnr(preds, target): # the Learner's predictions and target
     "Validation metric: PSNR (dB) of the gray reconstruction."

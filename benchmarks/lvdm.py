@@ -1,0 +1,123 @@
+"""LVDM benchmark: first-frame fidelity, heartbeat in the generated videos, in-domain FVD16, speed and memory.
+
+Trains a VAE and a LVDM at a profile on a phantom dataset (or loads --vae / --lvdm), animates the first latent
+frame of every TEST video, then measures
+- first-frame fidelity: PSNR (dB) between the decoded first generated frame and the decoded conditioning frame;
+- motion: the dominant period of the mean intensity inside the blood pools (dark in the conditioning frame),
+  as a heart rate, for --frames lengths; the same estimator on the real TEST videos against the phantom's true
+  rates checks the estimator itself;
+- in-domain FVD16 (I3D of the evaluation stage) of generated clips (offset 0) against real TEST clips;
+- seconds per video and peak memory at each length (CUDA max allocated, or the process's peak RSS, reset per length).
+Run: .venv/bin/python benchmarks/lvdm.py --profile small   -> benchmarks/results/lvdm.json (or lvdm-<profile>.json)"""
+import argparse, json, os, platform, resource, time
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from cardiac_nb.core import atomic_write, load_config, seed_everything, default_device
+from cardiac_nb.data import read_filelist, read_video, write_video
+from cardiac_nb.phantom import phantom_dataset
+from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
+from cardiac_nb.lidm import sample_seeds
+from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm
+
+p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
+p.add_argument('--vae_profile', help='VAE profile to train (default: small on a GPU, smoke on CPU)')
+p.add_argument('--work', default='runs/bench-lvdm'); p.add_argument('--vae'); p.add_argument('--lvdm')
+p.add_argument('--frames', default='64,192'); p.add_argument('--num_steps', type=int, default=32)
+p.add_argument('--videos', type=int, default=8, help='TEST videos to animate per length')
+p.add_argument('--batch_size', type=int, default=8); p.add_argument('--device'); p.add_argument('--out')
+p.add_argument('--save_videos', help='also write the generated videos here as <frames>/<video>.mp4')
+a = p.parse_args()
+root, dev = Path(__file__).resolve().parent.parent, default_device(a.device)
+profile = lambda name: None if name == 'paper' else name
+work = Path(a.work)
+ds = phantom_dataset(work / 'phantom', videos_per_class=7, seed=0)
+
+vae_profile = a.vae_profile or ('small' if dev.type == 'cuda' else 'smoke')
+vae_dir = Path(a.vae) if a.vae else work / f'vae-{vae_profile}'
+if not a.vae and not (vae_dir / 'config.json').exists():
+    seed_everything(0); train_vae(ds, vae_dir, load_config(root / 'configs/vae/cardiacnet.yaml', profile=profile(vae_profile)), device=str(dev), show_progress=False)
+vae = load_vae(vae_dir, dev)
+lat = work / f'latents-{vae_profile}'
+encode_dataset(vae, ds, lat, show_progress=False)
+
+cfg = load_config(root / 'configs/lvdm/cardiacnet.yaml', [f'train.epochs={a.epochs}'] if a.epochs else [], profile(a.profile))
+model_dir = Path(a.lvdm) if a.lvdm else work / f'lvdm-{a.profile}'
+train_s = train_clips = None
+if not a.lvdm:
+    seed_everything(0); t0 = time.perf_counter()
+    learn = train_lvdm(lat, model_dir, cfg, device=str(dev), show_progress=False)
+    train_s = time.perf_counter() - t0
+    train_clips = len(learn.dls.train_ds) * cfg.train.epochs
+model, sched_cfg = load_lvdm(model_dir, dev)
+
+test = LatentFrames(lat, 'TEST')
+n = min(a.videos, len(test.df))
+cond = torch.stack([test.video(v)[0] for v in range(n)])
+classes, seeds = test.df.class_id[:n].tolist(), sample_seeds(0, n)
+cond_pixels = decode_latents(vae, cond)
+
+def heart_rate(frames:np.ndarray, mask:np.ndarray, fps:float=32.0) -> float: # (T,H,W) uint8, (H,W) bool
+    "Dominant frequency (beats per minute, 30-240) of the mean intensity inside `mask`."
+    s = frames[:, mask].mean(1).astype(np.float64); s = s - s.mean()
+    n = max(1024, len(s))  # zero-padded: a finer grid for the peak of a short signal
+    spec = np.abs(np.fft.rfft(s * np.hanning(len(s)), n)); f = np.fft.rfftfreq(n, 1 / fps) * 60
+    band = (f >= 30) & (f <= 240)
+    return float(f[band][spec[band].argmax()])
+
+def pool_mask(img:np.ndarray) -> np.ndarray: # (H,W) uint8 first frame
+    "The blood pools: dark pixels inside the ultrasound sector (bright somewhere along their row)."
+    sector = img > 8
+    return (img < np.percentile(img[sector], 25)) & (np.cumsum(sector, 1) > 0) & (np.cumsum(sector[:, ::-1], 1)[:, ::-1] > 0)
+
+# the estimator on real TEST videos, against the phantom's true rates
+real_df = read_filelist(ds, ('Split',)); real_df = real_df[real_df.Split == 'TEST'].reset_index(drop=True)
+manifest = pd.read_csv(work / 'phantom/CardiacNet/phantom.csv')
+truth = {f'{r.class_name}_{int(r.case):03d}': r.heart_rate for r in manifest.itertuples()}  # prepare names videos <class>_<case>
+real_est = []
+for r in real_df.itertuples():
+    v = read_video(ds / r.video_path)
+    true = truth.get(r.FileName)
+    real_est.append(dict(video=r.FileName, frames=len(v), estimated_bpm=round(heart_rate(v, pool_mask(v[0])), 1),
+                         true_bpm=round(float(true), 1) if true is not None else None))
+
+try:
+    from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
+    i3d = load_i3d(device=dev)
+    real_clips, _ = sample_clips(ds, real_df, 16, random_offset=True, seed=0)
+    real_feats = features(i3d, real_clips, 8)
+except ImportError as e: i3d, fvd_note = None, f'FVD skipped: {e}'
+
+lengths, results = [int(x) for x in a.frames.split(',')], []
+for T in lengths:
+    if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+    else: Path('/proc/self/clear_refs').write_text('5')  # reset the peak RSS (Linux)
+    t0 = time.perf_counter()
+    videos = sample_lvdm(model, sched_cfg, cond, classes, seeds, T, a.num_steps, sampler='ddim', batch_size=a.batch_size, progress=False)
+    if dev.type == 'cuda': torch.cuda.synchronize()
+    secs = (time.perf_counter() - t0) / n
+    peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda' else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pixels = [to_uint8(decode_latents(vae, z)) for z in videos]
+    if a.save_videos:
+        for name, v in zip(test.df.FileName, pixels): write_video(v, Path(a.save_videos) / str(T) / f'{name}.mp4')
+    first = torch.stack([torch.from_numpy(v[0]).float()[None] / 127.5 - 1 for v in pixels])
+    ff_psnr = psnr(first, cond_pixels).tolist()
+    bpm = [heart_rate(v, pool_mask(v[0])) for v in pixels]
+    row = dict(frames=T, videos=n, seconds_per_video=round(secs, 2), peak_memory_mb=round(peak, 1),
+               first_frame_psnr_db=round(float(np.mean(ff_psnr)), 2), heart_rate_bpm=[round(b, 1) for b in bpm],
+               share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3))
+    if i3d is not None and T >= 16:
+        row['fvd16_in_domain'] = round(fd(features(i3d, np.stack([v[:16] for v in pixels]), 8), real_feats), 1)
+    results.append(row); print(row, flush=True)
+
+result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, train_frames=cfg.train.frames, model=str(model_dir),
+              model_config=dict(cfg.model), vae=str(vae_dir), vae_profile=vae_profile, device=str(dev),
+              gpu=torch.cuda.get_device_name() if dev.type == 'cuda' else None, cpu_count=os.cpu_count(), machine=platform.machine(),
+              torch=torch.__version__, train_seconds=round(train_s, 1) if train_s else None,
+              train_clips_per_second=round(train_clips / train_s, 2) if train_s else None, num_steps=a.num_steps, sampler='ddim',
+              phantom_heart_rate_range_bpm=[60, 110], real_test_heart_rate=real_est,
+              fvd_note=None if i3d is not None else fvd_note,
+              fvd_real_clips=len(real_feats) if i3d is not None else None, lengths=results)
+out = Path(a.out) if a.out else root / 'benchmarks/results' / ('lvdm.json' if a.profile == 'small' else f'lvdm-{a.profile}.json')
+atomic_write(out, json.dumps(result, indent=2) + '\n')
+print(json.dumps({k: v for k, v in result.items() if k != 'real_test_heart_rate'}, indent=2))
