@@ -58,7 +58,7 @@ def check_quarto_files():
     side = yaml.safe_load((root/'nbs/sidebar.yml').read_text())['website']['sidebar']['contents']
     if side != want:
         fail(f'nbs/sidebar.yml lists {side}, but the notebooks in stage order are {want}: '
-             'run `nbdev_sidebar` (or this script, which runs it through nbdev_proc_nbs) and commit nbs/sidebar.yml')
+             'run `nbdev_sidebar` (this script runs it, through nbdev_proc_nbs) and commit nbs/sidebar.yml')
     print(f'  sidebar: {" > ".join(Path(n).stem for n in side)}')
 
 # ---- 2. cells that nbdev runs at docs time
@@ -139,9 +139,14 @@ def proc_nbs(force=True):
     step('nbdev_proc_nbs (notebooks -> _proc/)')
     if not shutil.which('quarto'): nbdev.quarto._ensure_quarto = lambda: None
     t = time.time()
+    written = ('nbs/sidebar.yml', 'nbs/nbdev.yml')   # nbdev writes these from the notebooks and settings.ini
+    before = {f: (root/f).read_bytes() if (root/f).exists() else b'' for f in written}
     try: nbdev.quarto.nbdev_proc_nbs.__wrapped__(n_workers=2, force=force)
     except Exception as e: return fail(f'nbdev_proc_nbs failed: {type(e).__name__}: {e}')
     print(f'  processed in {time.time() - t:.0f}s')
+    for f in written:
+        if (root/f).read_bytes() != before[f]:
+            fail(f'nbdev_proc_nbs rewrote {f} (from the notebooks in nbs/ and settings.ini): commit the new {f}')
 
 def check_pages():
     step('a processed page for every notebook')
@@ -278,7 +283,7 @@ def screenshots(out, pages=('index.html', 'vae.html')):
         with tempfile.TemporaryDirectory() as profile:
             cmd = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                   f'--user-data-dir={profile}', '--hide-scrollbars', '--window-size=1280,1400',
+                   f'--user-data-dir={profile}', '--hide-scrollbars', '--window-size=1280,1400', '--virtual-time-budget=3000',
                    f'--screenshot={png}', (out/page).as_uri()]
             if png.exists(): png.unlink()
             try: subprocess.run(cmd, capture_output=True, timeout=60)
@@ -290,7 +295,7 @@ def screenshots(out, pages=('index.html', 'vae.html')):
 def quarto_build():
     step('nbdev_docs (Quarto is on the PATH)')
     readme = (root/'README.md').read_bytes()   # nbdev_docs also rewrites README.md with Quarto; ours comes from scripts/readme.py
-    try: r = subprocess.run(['nbdev_docs', '--n_workers', '2'], capture_output=True, text=True)
+    try: r = subprocess.run([str(Path(sys.executable).parent/'nbdev_docs'), '--n_workers', '2'], capture_output=True, text=True)
     finally: (root/'README.md').write_bytes(readme)
     if r.returncode: return fail(f'nbdev_docs failed:\n{r.stdout[-3000:]}{r.stderr[-3000:]}')
     for nb in notebooks():

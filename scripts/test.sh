@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: set up .venv, check that package and README match the notebooks, run the notebooks, run pytest.
+# Every test: set up .venv, check that package and README match the notebooks, check the docs site, run the notebooks, run pytest.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 echo "== notebooks and package in sync (nbdev_export, nbdev_clean, README) =="
@@ -14,6 +14,8 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
     echo "$drift"; git --no-pager diff --stat -- cardiac_nb nbs README.md; exit 1
   fi
 fi
+echo "== docs: nbdev_proc_nbs, show_doc for every export, preview + links + screenshots (scripts/check_docs.py) =="
+python scripts/check_docs.py
 echo "== nbdev_test (every notebook; flags: notest slow gpu skipped) =="
 nbdev_test --n_workers 2 --timing
 echo "== pytest tests/ =="
