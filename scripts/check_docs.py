@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 root = Path(__file__).resolve().parent.parent
-os.chdir(root)
 problems = []
 def fail(msg): problems.append(msg); print(f'  FAIL: {msg}')
 def step(msg): print(f'-- {msg}', flush=True)
@@ -307,6 +306,7 @@ def main():
     ap.add_argument('--no-proc', action='store_true', help='reuse _proc/ as it is')
     ap.add_argument('--no-shots', action='store_true', help='take no screenshots')
     args = ap.parse_args()
+    os.chdir(root)
     if args.split_imports: return split_imports()
     t = time.time()
     check_mixed_cells()
