@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Every test: set up .venv, check that package and README match the notebooks, run the notebooks, run pytest.
+# Every test: set up .venv, check that package and README match the notebooks, check the docs site, run the notebooks, run pytest.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
-echo "== notebooks and package in sync (nbdev_export, nbdev_clean, README) =="
+echo "== notebooks and package in sync (nbdev_export, nbdev_clean, nbdev_sidebar, README) =="
 nbdev_export
 nbdev_clean
+nbdev_sidebar   # nbs/sidebar.yml: every notebook, in stage (file name) order
 python scripts/readme.py
 if git rev-parse --git-dir >/dev/null 2>&1; then
   # what the export, the clean or the README step changed, or added, beyond what is committed or staged
   drift=$( (git diff --name-only -- cardiac_nb nbs README.md; git ls-files --others --exclude-standard -- cardiac_nb nbs) | sort -u)
   if [ -n "$drift" ]; then
-    echo "Out of sync: nbdev_export/nbdev_clean/scripts/readme.py changed these files; run scripts/test.sh and commit them:"
+    echo "Out of sync: nbdev_export/nbdev_clean/nbdev_sidebar/scripts/readme.py changed these files; run scripts/test.sh and commit them:"
     echo "$drift"; git --no-pager diff --stat -- cardiac_nb nbs README.md; exit 1
   fi
 fi
+echo "== docs: nbdev_proc_nbs, show_doc for every export, preview + links + screenshots (scripts/check_docs.py) =="
+python scripts/check_docs.py
 echo "== nbdev_test (every notebook; flags: notest slow gpu skipped) =="
 nbdev_test --n_workers 2 --timing
 echo "== pytest tests/ =="
