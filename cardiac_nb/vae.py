@@ -23,7 +23,7 @@ from .data import read_filelist, read_video, dataloaders, VideoFrames
 __all__ = ['LATENT_CHANNELS', 'DOWNSAMPLE', 'VAE_FIX', 'check_geometry', 'new_vae', 'load_vae', 'encode_frames', 'decode_latents',
            'to_uint8', 'encode_video', 'ssim', 'psnr', 'VAETrainer', 'AutoencodeTarget', 'VAELoss', 'recon_psnr',
            'vae_learner', 'train_vae', 'latent_scale', 'vae_train_cli', 'latent_path', 'read_latents', 'LatentFrames',
-           'encode_dataset', 'encode_cli']
+           'encode_dataset', 'encode_cli', 'demo_latents']
 
 # %% ../nbs/02_vae.ipynb #d4f003d4
 LATENT_CHANNELS, DOWNSAMPLE = 4, 8  # 112x112 frames -> 4x14x14 latents
@@ -239,3 +239,25 @@ def encode_cli(model:str='models/vae', # the VAE folder (ours, or EchoNet-Synthe
                device:str=None): # cpu, cuda, ... (default: the best available)
     "Encode every video of a processed dataset into VAE latents (Latents/<FileName>.safetensors)."
     encode_dataset(load_vae(model, device), input, output, batch_size, gray_scale, overwrite)
+
+# %% ../nbs/02_vae.ipynb #ba9c042f
+def demo_latents(work_dir=None, # the demo's folder (None: one shared by every notebook, named by the code and settings)
+                 vae_config='../configs/vae/cardiacnet.yaml', # the VAE configuration
+                 profile:str='smoke', # its profile
+                 seed:int=0): # phantom and training seed
+    "A processed phantom dataset, a VAE trained at `profile` and every video's latents: made once, then reused."
+    import fcntl, hashlib, tempfile, cardiac_nb
+    from cardiac_nb.phantom import phantom_dataset
+    if work_dir is None:
+        key = hashlib.sha256(Path(vae_config).read_bytes() + f'{profile}/{seed}'.encode())
+        for m in ('core', 'data', 'phantom', 'vae'): key.update((Path(cardiac_nb.__file__).parent/f'{m}.py').read_bytes())
+        work_dir = Path(tempfile.gettempdir())/f'cardiac_nb-demo-{key.hexdigest()[:12]}'
+    paths = RunPaths(work_dir); paths.root.mkdir(parents=True, exist_ok=True)
+    vae_dir, lat_dir = paths.models/'vae', paths.latents()
+    with open(paths.root/'.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        ds = phantom_dataset(paths.root, seed=seed)
+        if not (vae_dir/'config.json').exists():
+            seed_everything(seed); train_vae(ds, vae_dir, load_config(vae_config, profile=profile), show_progress=False)
+        encode_dataset(load_vae(vae_dir, 'cpu'), ds, lat_dir, show_progress=False)
+    return ds, vae_dir, lat_dir
