@@ -791,7 +791,9 @@ def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + Fi
     output, dev = Path(output), default_device(device)
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown: raise CardiacError(None, f'unknown sections {unknown}', f'choose from {list(SECTIONS)}')
-    for ds in (real, synthetic): dataset_videos(ds)  # a missing folder, file or column fails here, before any work
+    for ds, split in ((real, 'fidelity' in sections and cfg.fidelity.real_split), (synthetic, 'fidelity' in sections and cfg.fidelity.synthetic_split)):
+        cols = ('FileName', 'video_path', 'class_id') + (('Split',) if split or 'downstream' in sections else ())
+        read_filelist(ds, cols)  # a missing folder, file or column fails here, before any work
     figs, fig_dir = {}, output/'figures'
     metrics = dict(real=str(real), synthetic=str(synthetic), profile=profile, seed=seed, config=json.loads(json.dumps(cfg)),
                    fidelity=None, privacy=None, downstream=None, skipped={})
