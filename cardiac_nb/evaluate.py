@@ -349,9 +349,9 @@ def sample_clips(dataset, df:pd.DataFrame, # a dataset and its rows
                  clip_frames:int=16, # frames per clip
                  random_offset:bool=True, # real videos: a random start; generated ones: start at frame 0
                  seed:int=0, max_clips:int=2048):
-    "One clip (clip_frames,H,W) per video long enough, and the names of the videos too short for one."
+    "One clip (clip_frames,H,W) per video long enough (at most `max_clips`, videos in a seeded order), and the names of those too short."
     clips, short = [], []
-    for r in df.itertuples():
+    for r in df.sample(frac=1, random_state=seed).itertuples():  # shuffled: a capped set still spans the classes
         if len(clips) >= max_clips: break
         v = video_frames(str(dataset), r.FileName, r.video_path)
         if len(v) < clip_frames: short.append(r.FileName); continue
@@ -360,14 +360,16 @@ def sample_clips(dataset, df:pd.DataFrame, # a dataset and its rows
     return np.stack(clips) if clips else np.zeros((0, clip_frames, 1, 1), np.uint8), short
 
 def reference_clips(folder, # a cardiac-reference folder: <video>/<frame>.jpg
-                    clip_frames:int=16, max_clips:int=2048):
-    "The first `clip_frames` frames of each clip folder (N,T,H,W) uint8, and the names of folders too short."
+                    clip_frames:int=16, max_clips:int=2048, seed:int=0):
+    "The first `clip_frames` frames of each clip folder (N,T,H,W) uint8 (at most `max_clips`, seeded order), and the names of folders too short."
     from PIL import Image
     folder = Path(folder)
     videos = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith('.')) if folder.is_dir() else []
     if not videos: raise CardiacError(folder, 'holds no clip folders (<video>/<frame>.jpg)', 'make it with cardiac-reference, or leave the flag out')
+    videos = [videos[i] for i in np.random.default_rng(seed).permutation(len(videos))]
     clips, short = [], []
-    for v in videos[:max_clips]:
+    for v in videos:
+        if len(clips) >= max_clips: break
         files = sorted(v.glob('*.jpg'))
         if len(files) < clip_frames: short.append(v.name); continue
         clips.append(np.stack([np.asarray(Image.open(f).convert('L')) for f in files[:clip_frames]]))
@@ -429,8 +431,8 @@ def fidelity(real, synthetic, # the processed dataset folders
     if vae is not None:
         out['FID_vae_reconstruction'] = fd(features(det, vae_reconstruct(vae, real_frames, device, bs), bs, progress), f_real)
     n, m = cfg.clip_frames, cfg.max_clips
-    rc, r_short = reference_clips(real_reference, n, m) if real_reference else sample_clips(real, real_rows, n, True, seed, m)
-    gc, g_short = reference_clips(synthetic_reference, n, m) if synthetic_reference else sample_clips(synthetic, syn_rows, n, False, seed, m)
+    rc, r_short = reference_clips(real_reference, n, m, seed) if real_reference else sample_clips(real, real_rows, n, True, seed, m)
+    gc, g_short = reference_clips(synthetic_reference, n, m, seed) if synthetic_reference else sample_clips(synthetic, syn_rows, n, False, seed, m)
     for clips, short, src in ((rc, r_short, real_reference or real), (gc, g_short, synthetic_reference or synthetic)):
         if len(clips) < 2:
             raise CardiacError(src, f'has {len(clips)} video(s) of at least {n} frames ({len(short)} too short, e.g. {short[:3]}); FVD16 needs 2 or more',
