@@ -26,7 +26,7 @@ cfg = load_config(root / 'configs/evaluate/cardiacnet.yaml', profile=a.profile)
 real = phantom_dataset(work / 'real', videos_per_class=7, seed=0)
 other = phantom_dataset(work / 'synthetic', videos_per_class=7, seed=1)   # stand-in for Cardiac-synthetic (issue 7)
 result = dict(benchmark='evaluate', profile=a.profile, device=str(dev), cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(),
-              machine=platform.machine(), torch=torch.__version__)
+              machine=platform.machine(), torch=torch.__version__, load_average_at_start=os.getloadavg()[0])  # the cores may be shared
 
 # 1. detector throughput
 inc, i3d = load_inception(None, dev), load_i3d(None, dev)
@@ -83,6 +83,7 @@ result['evaluate'] = dict(seconds=round(time.perf_counter() - t0, 1), FID=m['fid
                           IS_echo=m['fidelity']['IS_echo'], FID_frames=m['fidelity']['FID_frames'], FVD16_clips=m['fidelity']['FVD16_clips'],
                           downstream={t: {s: d[s]['test'] for s in ('real', 'synthetic')} | {'ratio': d['ratio_synthetic_to_real']}
                                       for t, d in m['downstream'].items()}, classifier=dict(cfg.classifier))
+result['load_average_at_end'] = os.getloadavg()[0]
 out = Path(a.out or root / 'benchmarks/results' / ('evaluate.json' if a.profile == 'smoke' else f'evaluate-{a.profile}.json'))
 atomic_write(out, json.dumps(result, indent=2))
 print(json.dumps(result, indent=2))
