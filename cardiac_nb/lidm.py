@@ -145,17 +145,21 @@ def write_samples(latents:torch.Tensor, # (N,4,14,14) sampled latents
                   classes:list, seeds:list, # per sample
                   vae:AutoencoderKL, # decodes the png previews
                   output, # the samples folder
-                  save_latent:bool=True): # write latents/*.safetensors
+                  save_latent:bool=True, # write latents/*.safetensors
+                  first:int=0): # the number in the first sample's name; above 0 (a top-up), samples.csv keeps its earlier rows
     "Write latents, decoded png frames and samples.csv; returns the table."
     from PIL import Image
     output = Path(output)
-    names = [f'sample_{i:06d}' for i in range(len(latents))]
+    names = [f'sample_{i:06d}' for i in range(first, first + len(latents))]
     frames = to_uint8(decode_latents(vae, latents))
     for name, z, f in zip(names, latents, frames):
         if save_latent:
             with atomic_path(output/'latents'/f'{name}.safetensors') as tmp: save_file({'latents': z[None].contiguous()}, str(tmp))
         with atomic_path(output/'png'/f'{name}.png') as tmp: Image.fromarray(f).save(tmp)
     df = pd.DataFrame({'FileName': names, 'class_id': classes, 'class_name': [CLASSES[c] for c in classes], 'seed': seeds})
+    if first and (output/'samples.csv').is_file():
+        earlier = pd.read_csv(output/'samples.csv')
+        df = pd.concat([earlier[~earlier.FileName.isin(names)], df], ignore_index=True)
     atomic_write(output/'samples.csv', df.to_csv(index=False))
     return df
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: set up .venv, then run the smoke pipeline on the echo phantom into runs/smoke.
-# Until the later stages land, the pipeline is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents -> LIDM samples -> privacy filter.
+# Until the pipeline command lands, the chain is: phantom -> prepare -> split -> reference -> frames -> VAE -> latents -> LIDM samples
+# -> privacy filter -> LVDM -> Cardiac-synthetic (a handful of short videos: it shows the chain works, not quality)
+# -> evaluation report ($OUT/report.md, metrics.json).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 OUT=${1:-runs/smoke}
@@ -20,4 +22,12 @@ cardiac-privacy-train --config configs/privacy/cardiacnet.yaml --profile smoke -
   --output "$OUT/models/reidentification_cardiacnet"
 cardiac-privacy-apply --model "$OUT/models/reidentification_cardiacnet" --synthetic "$OUT/samples/lidm_cardiacnet/latents" \
   --reference "$OUT/data/latents/cardiacnet" --output "$OUT/samples/lidm_cardiacnet/privacy_compliant_latents"
-echo "cardiac_nb: smoke run done: $OUT (preview: $OUT/datasets/CardiacNet/preview.png)"
+cardiac-lvdm-train --config configs/lvdm/cardiacnet.yaml --profile smoke --data "$OUT/data/latents/cardiacnet" --output "$OUT/models/lvdm_cardiacnet"
+cardiac-synthetic --lidm "$OUT/models/lidm_cardiacnet" --lvdm "$OUT/models/lvdm_cardiacnet" --vae "$OUT/models/vae" \
+  --reidentification "$OUT/models/reidentification_cardiacnet" --reference "$OUT/data/latents/cardiacnet" \
+  --output "$OUT/datasets/Cardiac-synthetic" --num_videos 8 --oversample 2.0 --top_up --split 4,2,2 --frames 16 --num_steps 4 \
+  --ddim --seed 0
+cardiac-evaluate --real "$OUT/datasets/CardiacNet" --synthetic "$OUT/datasets/Cardiac-synthetic" --output "$OUT" --profile smoke \
+  --real_reference "$OUT/data/reference/cardiacnet" --vae "$OUT/models/vae" --privacy_audit "$OUT/samples/cardiac_synthetic/privacy_audit.csv" \
+  --reid "$OUT/models/reidentification_cardiacnet" --latents "$OUT/data/latents/cardiacnet"
+echo "cardiac_nb: smoke run done: $OUT (report: $OUT/report.md; previews: $OUT/datasets/CardiacNet/preview.png, $OUT/datasets/Cardiac-synthetic/preview.png)"
