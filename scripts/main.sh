@@ -28,6 +28,6 @@ cardiac-synthetic --lidm "$OUT/models/lidm_cardiacnet" --lvdm "$OUT/models/lvdm_
   --output "$OUT/datasets/Cardiac-synthetic" --num_videos 8 --oversample 2.0 --top_up --split 4,2,2 --frames 16 --num_steps 4 \
   --ddim --seed 0
 cardiac-evaluate --real "$OUT/datasets/CardiacNet" --synthetic "$OUT/datasets/Cardiac-synthetic" --output "$OUT" --profile smoke \
-  --real_reference "$OUT/data/reference/cardiacnet" --vae "$OUT/models/vae" --privacy_audit "$OUT/samples/cardiac_synthetic/privacy_audit.csv" \
+  --real_reference "$OUT/data/reference/cardiacnet" --vae "$OUT/models/vae" --privacy_audit "$OUT/samples/cardiac_synthetic/lidm/privacy_audit.csv" \
   --reid "$OUT/models/reidentification_cardiacnet" --latents "$OUT/data/latents/cardiacnet"
 echo "cardiac_nb: smoke run done: $OUT (report: $OUT/report.md; previews: $OUT/datasets/CardiacNet/preview.png, $OUT/datasets/Cardiac-synthetic/preview.png)"
