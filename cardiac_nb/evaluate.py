@@ -854,7 +854,7 @@ def evaluate_cli(real:str='datasets/CardiacNet', # the real processed dataset (V
                  set:str=None): # more overrides, comma-separated key=value
     "Evaluate a synthetic echo dataset against the real one: FID, FVD16, IS/IS_echo, privacy audit, downstream classifiers."
     extra = ([f'classifier.folds={folds}'] if folds else []) + ([f'classifier.epochs={epochs}'] if epochs else [])
-    cfg = load_config(config, extra + (set.split(',') if set else []), profile)
+    cfg = cli_config(config, profile, set=set, extra=extra)
     m = evaluate(real, synthetic, output, cfg, real_reference, synthetic_reference, inception, i3d, inception_is, vae,
                  privacy_audit, reid, latents, pretrained, [s.strip() for s in sections.split(',') if s.strip()], profile, device, seed, fetch)
     fid = m['fidelity'] or {}
