@@ -225,7 +225,9 @@ def encode_dataset(vae:AutoencoderKL, # the VAE
             lat = encode_video(vae, read_video(dataset/r.video_path, rgb=not gray_scale), batch_size)
             with atomic_path(latent_path(output, r.FileName)) as tmp:
                 save_file({'latents': lat.contiguous()}, str(tmp), metadata=meta)
-    atomic_write(output/'FileList.csv', (dataset/'FileList.csv').read_text())
+    listing = (dataset/'FileList.csv').read_text()
+    if not (output/'FileList.csv').is_file() or (output/'FileList.csv').read_text() != listing:  # untouched when current
+        atomic_write(output/'FileList.csv', listing)
     print(f'{output}: {problems.summary(len(todo))} ({len(df) - len(todo)} already encoded)')
     return len(todo) - len(problems)
 

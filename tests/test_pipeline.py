@@ -1,0 +1,91 @@
+"""cardiac-pipeline end to end: the smoke profile on the echo phantom, killed in the middle of a stage, then resumed.
+
+This is where CI runs the stage notebooks 01..07 (scripts/test.sh leaves them out of nbdev_test): each executes,
+with its own checks, on the run that the stages before it made."""
+import json, os, shutil, signal, subprocess, time
+from pathlib import Path
+import pandas as pd
+import pytest
+
+PIPELINE = shutil.which('cardiac-pipeline') or str(Path(__file__).resolve().parents[1]/'.venv/bin/cardiac-pipeline')
+STAGES = ['data', 'vae', 'lidm', 'privacy', 'lvdm', 'generate', 'evaluate']
+KILL_IN = 'lidm'  # the stage the first attempt is killed in
+
+
+def pipeline(out, *args, **kw):
+    return subprocess.run([PIPELINE, '--out', str(out), '--quiet', *args], capture_output=True, text=True, **kw)
+
+
+def stages_of(run):
+    return json.loads((run/'run.json').read_text())['stages']
+
+
+@pytest.fixture(scope='session')
+def smoke(tmp_path_factory):
+    "A smoke run killed while KILL_IN runs, then resumed to the end: (run folder, records at the kill, resume output)."
+    run = tmp_path_factory.mktemp('pipeline')/'smoke'
+    log = open(run.parent/'killed.log', 'w')
+    first = subprocess.Popen([PIPELINE, '--profile', 'smoke', '--out', str(run), '--quiet'], stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    deadline = time.time() + 900
+    while time.time() < deadline and first.poll() is None:
+        if (run/'run.json').is_file() and stages_of(run).get(KILL_IN, {}).get('status') == 'running' and (run/'03_lidm.ipynb').is_file():
+            break
+        time.sleep(1)
+    assert first.poll() is None, (run.parent/'killed.log').read_text()
+    time.sleep(5)                                      # well inside the stage: its notebook is half-way
+    os.killpg(first.pid, signal.SIGKILL); first.wait()
+    time.sleep(3)                                      # the orphaned kernel notices its parent is gone and exits
+    at_kill = stages_of(run)
+    resumed = pipeline(run, '--profile', 'smoke', timeout=1800)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    return run, at_kill, resumed.stdout
+
+
+def test_killed_stage_is_redone_and_finished_ones_are_skipped(smoke):
+    run, at_kill, out = smoke
+    test = stages_of(run)
+    assert at_kill[KILL_IN]['status'] == 'running'
+    for s in STAGES[:STAGES.index(KILL_IN)]:
+        assert at_kill[s]['status'] == 'done' and f'{s:<9} done earlier' in out, out
+        assert test[s] == at_kill[s]                   # not run again: the same record, the same outputs
+    assert f'{KILL_IN:<9} running 03_lidm.ipynb (stopped while running)' in out, out
+    assert all(test[s]['status'] == 'done' for s in STAGES), test
+
+
+def test_the_run_holds_every_stage_output(smoke):
+    run, _, _ = smoke
+    for nb in ['01_data', '02_vae', '03_lidm', '04_privacy', '05_lvdm', '06_generate', '07_evaluate']:
+        assert (run/f'{nb}.ipynb').is_file()           # the executed notebooks are the run's report
+    syn = pd.read_csv(run/'datasets/Cardiac-synthetic/FileList.csv')
+    assert len(syn) == 16 and (syn.Synthetic == 1).all()
+    assert (pd.crosstab(syn.class_id, syn.Split) > 0).all().all()   # every class in every split
+    real = pd.read_csv(run/'datasets/CardiacNet/FileList.csv')
+    assert not set(real.patient_id) & set(syn.patient_id)
+    metrics = json.loads((run/'metrics.json').read_text())
+    assert metrics['fidelity']['FID'] > 0 and metrics['fidelity']['FVD16'] > 0
+    assert metrics['privacy']['n_kept'] >= 16 and set(metrics['downstream']) == {'ASD', 'PAH'}
+    assert '## Usefulness' in (run/'report.md').read_text() and (run/'figures/mosaic.gif').is_file()
+
+
+def test_a_finished_run_is_skipped_and_a_touched_output_redone(smoke, tmp_path):
+    run, _, _ = smoke
+    again = pipeline(run, '--profile', 'smoke', '--stop_after', 'privacy', timeout=600)
+    assert again.returncode == 0 and again.stdout.count('done earlier') == 4, again.stdout + again.stderr
+    before = stages_of(run)
+    (run/'models/reidentification_cardiacnet/threshold.json').unlink()   # a damaged output
+    redo = pipeline(run, '--profile', 'smoke', '--stop_after', 'privacy', timeout=900)
+    assert redo.returncode == 0 and 'privacy   running 04_privacy.ipynb (models/reidentification_cardiacnet/threshold.json is missing)' in redo.stdout, redo.stdout + redo.stderr
+    after = stages_of(run)
+    assert [after[s] == before[s] for s in STAGES[:3]] == [True] * 3 and after['privacy']['started'] != before['privacy']['started']
+    assert 'lvdm' not in after                         # made from the old re-identification model: no longer counted as done
+
+
+def test_bad_profile_key_is_named_and_nothing_is_written(tmp_path):
+    bad = tmp_path/'bad.yaml'
+    bad.write_text('parameters: {profile: smoke}\nstages: {lidm: {epoch: 3}}\n')
+    r = pipeline(tmp_path/'run', '--profile', str(bad))
+    assert r.returncode == 2 and "stages.lidm.epoch: 03_lidm.ipynb has no parameter 'epoch'" in r.stderr, r.stderr
+    assert not (tmp_path/'run').exists()
+    r = pipeline(tmp_path/'run', '--profile', 'smoke', '--force', 'vea')
+    assert r.returncode == 2 and "unknown stage 'vea'" in r.stderr
