@@ -615,6 +615,10 @@ def fit_task(dataset, real, task:str, # training data, the real dataset (its TES
     clips = lambda ds, rows, rand: TaskClips(ds, rows, task, c.clip_frames, c.sampling_rate, c.size, rand)
     test = clips(real, dataset_videos(real, 'TEST', TASKS[task]), False)
     probs, per_fold, learners, folds = [], [], [], task_folds(dataset, task, c.folds, seed)
+    for tr, _ in folds:
+        missing = [CLASSES[k] for k in TASKS[task] if not (tr.class_id == k).any()]
+        if missing: raise CardiacError(Path(dataset)/'FileList.csv', f'has no {" or ".join(missing)} video to train the {task} classifier on',
+                                       'make videos of that class (cardiac-synthetic --top_up), or read only the other task')
     for k, (tr, va) in enumerate(folds):
         learn = train_classifier(clips(dataset, tr, True), clips(dataset, va, False), c, Path(output)/f'fold{k}', device, seed, pretrained, progress)
         probs.append(predict(learn, test)); per_fold.append(binary_metrics(test.labels, probs[-1])); learners.append(learn)
@@ -637,11 +641,14 @@ def downstream(real, synthetic, # the processed dataset folders
     res, curves = {}, {}
     for task in TASKS:
         r, r_data = fit_task(real, real, task, cfg, Path(output)/f'{task}_real', device, seed, pretrained, bootstrap, progress)
-        s, s_data = fit_task(synthetic, real, task, cfg, Path(output)/f'{task}_synthetic', device, seed, pretrained, bootstrap, progress)
-        ratio = {k: (s['test'][k] / r['test'][k] if s['test'][k] is not None and r['test'][k] else None) for k in r['test']}
+        try: s, s_data = fit_task(synthetic, real, task, cfg, Path(output)/f'{task}_synthetic', device, seed, pretrained, bootstrap, progress)
+        except CardiacError as e:  # e.g. the privacy filter left no video of one class: nothing to learn the task from
+            s, s_data, why = None, None, f'{e.problem}'
+        ratio = {k: (s['test'][k] / r['test'][k] if s and s['test'][k] is not None and r['test'][k] else None) for k in r['test']}
         res[task] = dict(real=r, synthetic=s, ratio_synthetic_to_real=ratio,
                          IS_echo=is_echo(r_data['learners'], synthetic, task, cfg, is_splits))
-        curves[task] = {'real-trained': r_data, 'synthetic-trained': s_data}
+        if s is None: res[task]['synthetic_not_trained'] = why
+        curves[task] = {'real-trained': r_data, **({'synthetic-trained': s_data} if s else {})}
     return res, curves
 
 # %% ../nbs/07_evaluate.ipynb #b39fa7d8
@@ -772,6 +779,7 @@ def report_markdown(metrics:dict, # from `evaluate`
               '| task | trained on | accuracy [95% CI] | macro F1 [95% CI] | ROC AUC [95% CI] | test videos |', '|---|---|---|---|---|---|']
         for task, d in down.items():
             for src in ('real', 'synthetic'):
+                if d[src] is None: L.append(f"| {task} | {src} | not trained: the synthetic set {d['synthetic_not_trained']} | | | |"); continue
                 t, ci = d[src]['test'], d[src]['ci95']
                 L.append(f"| {task} | {src} | {_ci(t['accuracy'], ci['accuracy'])} | {_ci(t['f1_macro'], ci['f1_macro'])} | {_ci(t['auc'], ci['auc'])} | {d[src]['n_test']} |")
             r = d['ratio_synthetic_to_real']

@@ -17,9 +17,9 @@ from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
-           'lidm_draw', 'privacy_compliant_latents', 'choose_videos', 'video_seeds', 'link_or_copy', 'place_video',
-           'synthetic_filelist', 'reference_names', 'find_reference_names', 'guard_settings', 'make_synthetic',
-           'synthetic_cli']
+           'lidm_draw', 'class_shares', 'privacy_compliant_latents', 'choose_videos', 'video_seeds', 'link_or_copy',
+           'place_video', 'synthetic_filelist', 'reference_names', 'find_reference_names', 'guard_settings',
+           'make_synthetic', 'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
 SPLITS = ('TRAIN', 'VAL', 'TEST')
@@ -82,6 +82,11 @@ def lidm_draw(model, sched_cfg:dict, vae, # from `load_lidm` and `load_vae`
     latents = sample_lidm(model, sched_cfg, classes, seeds, num_steps, guidance_scale, sampler, batch_size, progress)
     return write_samples(latents, classes, seeds, vae, folder, save_latent=True, first=first)
 
+def class_shares(class_ids:str, # the classes asked for, as `class_plan` takes them ('4': every class)
+                 num_videos:int) -> pd.Series: # videos wanted
+    "Videos per class id when `num_videos` are spread as evenly as possible over the classes asked for."
+    return pd.Series(class_plan(class_ids, num_videos)).value_counts().sort_index()
+
 def privacy_compliant_latents(lidm, vae, reidentification, reference, # model folders (or loaded (model, sched_cfg) and VAE), real latents
                               work, # the work folder: lidm/ goes here
                               num_videos:int, oversample:float=2.0, # videos wanted, and images drawn per video
@@ -93,21 +98,34 @@ def privacy_compliant_latents(lidm, vae, reidentification, reference, # model fo
     kept_folder = folder/'privacy_compliant_latents'
     model, sched_cfg = load_lidm(lidm, device) if isinstance(lidm, (str, Path)) else lidm
     vae = load_vae(vae, device) if isinstance(vae, (str, Path)) else vae
-    draw = lambda first, n: lidm_draw(model, sched_cfg, vae, folder, first, n, class_ids, seed, num_steps, guidance_scale, sampler, batch_size, progress)
-    samples = draw(0, math.ceil(num_videos * oversample))
-    for top_ups in range(MAX_TOP_UPS + 1):
+    draw = lambda first, n, ids=class_ids: lidm_draw(model, sched_cfg, vae, folder, first, n, ids, seed, num_steps, guidance_scale, sampler, batch_size, progress)
+    first_draw, share = math.ceil(num_videos * oversample), class_shares(class_ids, num_videos)
+    samples, budget, top_ups = draw(0, first_draw), first_draw * (MAX_TOP_UPS + 1), 0   # budget: images drawn in all, for class top-ups
+    while True:
         audit = apply_privacy(reidentification, folder/'latents', reference, kept_folder, batch_size=batch_size, device=device, progress=progress)
         kept = audit[audit.kept][['FileName', 'class_id', 'class_name', 'reid_score']].reset_index(drop=True)
-        if len(kept) >= num_videos: return samples, kept
-        short = f'the privacy filter kept {len(kept)} of {len(samples)} LIDM images, fewer than the {num_videos} videos wanted'
-        if not top_up:
-            raise CardiacError(kept_folder, short, 'pass --top_up to draw more LIDM images until enough pass, or raise --oversample, or ask for fewer --num_videos')
-        if top_ups == MAX_TOP_UPS:
-            raise CardiacError(kept_folder, f'after {MAX_TOP_UPS} top-ups {short}',
-                               f'the LIDM may be copying its training patients: train it longer or on more data, and check {reidentification}/threshold.json')
-        extra = math.ceil((num_videos - len(kept)) * max(oversample, len(samples) / max(len(kept), 1)))
-        print(f'{kept_folder}: {short}; top-up {top_ups + 1}: drawing {extra} more')
-        samples = draw(len(samples), extra)
+        lacking = share - kept.class_id.value_counts().reindex(share.index, fill_value=0)
+        lacking = lacking[lacking > 0]
+        if len(kept) >= num_videos and (lacking.empty or not top_up): return samples, kept
+        if len(kept) < num_videos:  # too few overall: draw from every class asked for
+            short = f'the privacy filter kept {len(kept)} of {len(samples)} LIDM images, fewer than the {num_videos} videos wanted'
+            if not top_up:
+                raise CardiacError(kept_folder, short, 'pass --top_up to draw more LIDM images until enough pass, or raise --oversample, or ask for fewer --num_videos')
+            if top_ups == MAX_TOP_UPS:
+                raise CardiacError(kept_folder, f'after {MAX_TOP_UPS} top-ups {short}',
+                                   f'the LIDM may be copying its training patients: train it longer or on more data, and check {reidentification}/threshold.json')
+            ids, extra = class_ids, math.ceil((num_videos - len(kept)) * max(oversample, len(samples) / max(len(kept), 1)))
+        else:                       # enough overall but a class short: draw that class only, as its pass rate so far suggests
+            short = 'the privacy filter kept too few of ' + ', '.join(f'{CLASSES[c]} ({share[c] - n} of {share[c]})' for c, n in lacking.items())
+            drawn, kept_n = samples.class_id.value_counts(), kept.class_id.value_counts()
+            rate = lambda c: max(kept_n.get(c, 0) / drawn[c] if drawn.get(c, 0) else 1.0, 1 / (drawn.get(c, 0) + 1))
+            ids = ','.join(map(str, lacking.index))
+            extra = min(len(lacking) * max(math.ceil(lacking[c] / rate(c)) for c in lacking.index), first_draw, budget - len(samples))
+            if extra <= 0:
+                print(f'{kept_folder}: {short} after {len(samples)} images drawn: the classes will be as even as the survivors allow'); return samples, kept
+        top_ups += 1
+        print(f'{kept_folder}: {short}; top-up {top_ups}: drawing {extra} more')
+        samples = draw(len(samples), extra, ids)
 
 # %% ../nbs/06_generate.ipynb #c530dde8
 def choose_videos(kept:pd.DataFrame, # the kept latents (FileName, class_id), as `privacy_compliant_latents` returns
