@@ -19,8 +19,8 @@ __all__ = ['CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'OBJECTIVES', 'SA
            'parallel_map', 'RunPaths', 'class_id', 'seed_everything', 'default_device', 'mixed_precision',
            'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp', 'save_weights', 'load_weights',
            'apply_overrides', 'load_config', 'cli_config', 'save_config', 'save_model_folder', 'load_model_folder',
-           'EMA', 'Checkpoint', 'CSVLog', 'resume_checkpoint', 'fit_resumable', 'train_scheduler', 'is_flow',
-           'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'choose_sampler', 'saved_scheduler',
+           'EMA', 'Checkpoint', 'CSVLog', 'resume_checkpoint', 'fit_resumable', 'training_losses', 'train_scheduler',
+           'is_flow', 'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'choose_sampler', 'saved_scheduler',
            'sample_generators', 'denoise', 'noised', 'keep_known', 'diffusion_learner']
 
 # %% ../nbs/00_core.ipynb #82a8b2da
@@ -433,6 +433,14 @@ def fit_resumable(learn, # a Learner with `Checkpoint` and `CSVLog` callbacks wr
     with ctx:
         if start < epochs: learn.fit(epochs, lr, start_epoch=start)
     return learn
+
+def training_losses(learn, # a Learner after `fit_resumable`
+                    output): # its folder (history.csv)
+    "Training losses to plot and check: per step when this process trained, else per epoch from history.csv."
+    steps = getattr(learn.recorder, 'losses', [])  # empty when the model was trained before, e.g. by its command under accelerate
+    if len(steps): return [float(l) for l in steps], 'step'
+    import pandas as pd
+    return pd.read_csv(Path(output)/'history.csv').train_loss.tolist(), 'epoch'
 
 # %% ../nbs/00_core.ipynb #ebcaf746
 from diffusers import DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler, FlowMatchEulerDiscreteScheduler

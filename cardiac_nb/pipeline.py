@@ -5,14 +5,15 @@
 # %% ../nbs/08_pipeline.ipynb #1a8bb780
 from __future__ import annotations
 from .core import *
-import datetime, fcntl, hashlib, json, os, platform, shutil, time
+import ast, datetime, fcntl, hashlib, json, os, platform, shlex, shutil, subprocess, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import yaml
 
 # %% auto #0
 __all__ = ['STAGES', 'PROFILE_KEYS', 'Stage', 'project_root', 'profile_file', 'notebook_parameters', 'load_profile',
-           'output_digest', 'why_run', 'execute_stage', 'run_pipeline', 'pipeline_cli']
+           'output_digest', 'why_run', 'execute_stage', 'notebook_default', 'train_command', 'run_pipeline',
+           'pipeline_cli']
 
 # %% ../nbs/08_pipeline.ipynb #6f540047
 @dataclass(frozen=True)
@@ -22,15 +23,20 @@ class Stage:
     notebook:str      # the notebook's file name in nbs/
     outputs:tuple     # paths relative to the run folder that the stage writes (removed before it runs again)
     required:tuple=() # files that must exist once it has finished
+    train:tuple=()    # its training command: (command, its data flag, data path, model folder), for a profile's `launch`
 
 STAGES = (
     Stage('data', '01_data.ipynb', ('CardiacNet', 'datasets/CardiacNet', 'data/reference/cardiacnet'),
           ('datasets/CardiacNet/FileList.csv',)),
     Stage('vae', '02_vae.ipynb', ('models/vae', 'data/latents/cardiacnet'),
-          ('models/vae/config.json', 'data/latents/cardiacnet/FileList.csv')),
-    Stage('lidm', '03_lidm.ipynb', ('models/lidm_cardiacnet', 'samples/lidm_cardiacnet'), ('models/lidm_cardiacnet/config.json',)),
-    Stage('privacy', '04_privacy.ipynb', ('models/reidentification_cardiacnet',), ('models/reidentification_cardiacnet/threshold.json',)),
-    Stage('lvdm', '05_lvdm.ipynb', ('models/lvdm_cardiacnet', 'samples/lvdm_cardiacnet'), ('models/lvdm_cardiacnet/config.json',)),
+          ('models/vae/config.json', 'data/latents/cardiacnet/FileList.csv'),
+          ('cardiac-vae-train', '--dataset', 'datasets/CardiacNet', 'models/vae')),
+    Stage('lidm', '03_lidm.ipynb', ('models/lidm_cardiacnet', 'samples/lidm_cardiacnet'), ('models/lidm_cardiacnet/config.json',),
+          ('cardiac-lidm-train', '--data', 'data/latents/cardiacnet', 'models/lidm_cardiacnet')),
+    Stage('privacy', '04_privacy.ipynb', ('models/reidentification_cardiacnet',), ('models/reidentification_cardiacnet/threshold.json',),
+          ('cardiac-privacy-train', '--data', 'data/latents/cardiacnet', 'models/reidentification_cardiacnet')),
+    Stage('lvdm', '05_lvdm.ipynb', ('models/lvdm_cardiacnet', 'samples/lvdm_cardiacnet'), ('models/lvdm_cardiacnet/config.json',),
+          ('cardiac-lvdm-train', '--data', 'data/latents/cardiacnet', 'models/lvdm_cardiacnet')),
     Stage('generate', '06_generate.ipynb', ('datasets/Cardiac-synthetic', 'samples/cardiac_synthetic'),
           ('datasets/Cardiac-synthetic/FileList.csv',)),
     Stage('evaluate', '07_evaluate.ipynb', ('models/classification', 'figures', 'metrics.json', 'report.md'),
@@ -38,7 +44,7 @@ STAGES = (
 )
 
 # %% ../nbs/08_pipeline.ipynb #914d7238
-PROFILE_KEYS = ('description', 'parameters', 'stages')
+PROFILE_KEYS = ('description', 'parameters', 'stages', 'launch')
 
 def project_root() -> Path:
     "The repository the package was installed from (editable install): it holds nbs/ and configs/."
@@ -116,11 +122,18 @@ def why_run(record:dict|None, # the stage's entry in run.json (None: never run)
 # %% ../nbs/08_pipeline.ipynb #a0c48135
 def execute_stage(stage:Stage, nbs, run_dir, # the stage, the notebooks' folder, the run folder
                   parameters:dict, # injected into its parameters cell (with work_dir)
-                  progress:bool=True): # papermill's cell progress bar
+                  progress:bool=True, # papermill's cell progress bar
+                  launch:str|None=None): # train first with the stage's command under this launcher (e.g. accelerate launch)
     "Run one stage notebook with papermill into the run folder; a failure becomes one `CardiacError` naming the cell."
     import papermill
     from papermill.exceptions import PapermillExecutionError
     run_dir, out = Path(run_dir), Path(run_dir)/stage.notebook
+    if launch and stage.train:
+        cmd = train_command(stage, nbs, run_dir, parameters, launch)
+        print(' '.join(cmd), flush=True)
+        if subprocess.run(cmd, cwd=nbs).returncode:
+            raise CardiacError(run_dir/stage.train[3], f'stage {stage.name}: its training command under `{launch}` failed',
+                               'read its output above; run it by hand to debug: ' + shlex.join(cmd))
     try:
         papermill.execute_notebook(str(Path(nbs)/stage.notebook), str(out), parameters={**parameters, 'work_dir': str(run_dir)},
                                    cwd=str(nbs), progress_bar=progress, kernel_name='python3')
@@ -133,6 +146,29 @@ def execute_stage(stage:Stage, nbs, run_dir, # the stage, the notebooks' folder,
     if missing: raise CardiacError(run_dir/missing[0], f'stage {stage.name} finished without writing it', f'read {out}')
 
 # %% ../nbs/08_pipeline.ipynb #d3f6fb90
+def notebook_default(notebook, name:str): # a stage notebook and one of its parameters
+    "The default value in a notebook's parameters cell."
+    import papermill
+    return ast.literal_eval(papermill.inspect_notebook(str(notebook))[name]['default'])
+
+def _program(name:str) -> str:
+    here = Path(sys.executable).parent/name
+    return str(here) if here.exists() else shutil.which(name) or name
+
+def train_command(stage:Stage, nbs, run_dir, # the stage, the notebooks' folder, the run folder
+                  parameters:dict, # the stage's parameters (config, profile, epochs, seed)
+                  launch:str) -> list: # the launcher, e.g. 'accelerate launch --multi_gpu --num_processes 8'
+    "The stage's training command line under `launch`."
+    cmd, flag, data, model = stage.train
+    config = (Path(nbs)/(parameters.get('config') or notebook_default(Path(nbs)/stage.notebook, 'config'))).resolve()
+    launcher = shlex.split(launch)
+    args = [_program(launcher[0]), *launcher[1:], _program(cmd), '--config', str(config), flag, str(Path(run_dir)/data),
+            '--output', str(Path(run_dir)/model), '--seed', str(parameters.get('seed', 0))]
+    for key in ('profile', 'epochs'):
+        if parameters.get(key): args += [f'--{key}', str(parameters[key])]
+    return args
+
+# %% ../nbs/08_pipeline.ipynb #a1d2a7f4
 def _now() -> str: return datetime.datetime.now().isoformat(timespec='seconds')
 
 def _environment() -> dict:
@@ -146,7 +182,8 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
                  stop_after:str|None=None, # the last stage to run (None: all)
                  nbs=None, # the stage notebooks' folder (default: the project's nbs/)
                  stages=STAGES, # the stages, in order
-                 progress:bool=True) -> dict: # papermill's cell progress bars
+                 progress:bool=True, # papermill's cell progress bars
+                 launch:str|None=None) -> dict: # a launcher for the training commands (default: the profile's `launch`)
     "Run the stage notebooks in order into `out` with a profile's parameters, skipping finished stages; returns run.json."
     nbs, run_dir = Path(nbs or project_root()/'nbs').resolve(), Path(out).resolve()
     if not (nbs/stages[0].notebook).is_file():
@@ -155,6 +192,7 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
     for s in [*force, *([stop_after] if stop_after else [])]:
         if s not in names: raise CardiacError(None, f'unknown stage {s!r}', f'the stages are {names}')
     plan = load_profile(profile, nbs, stages)
+    launch = launch or (yaml.safe_load(profile_file(profile).read_text()) or {}).get('launch')
     run_dir.mkdir(parents=True, exist_ok=True)
     lock = open(run_dir/'.pipeline.lock', 'w')
     try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -162,7 +200,7 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
     with lock:
         info_path = run_dir/'run.json'
         info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-        info.update(profile=str(profile), profile_file=str(profile_file(profile)), environment=_environment(), stages=info.get('stages', {}))
+        info.update(profile=str(profile), profile_file=str(profile_file(profile)), launch=launch, environment=_environment(), stages=info.get('stages', {}))
         save = lambda: atomic_write(info_path, json.dumps(info, indent=2))
         upstream, t_run = hashlib.sha256(), time.time()
         todo = stages[:names.index(stop_after) + 1] if stop_after else stages
@@ -181,7 +219,7 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
                     elif p.exists(): p.unlink()
                 rec = info['stages'][s.name] = dict(status='running', notebook=s.notebook, parameters=params, upstream=up, started=_now())
                 save(); t0 = time.time()
-                try: execute_stage(s, nbs, run_dir, params, progress)
+                try: execute_stage(s, nbs, run_dir, params, progress, launch)
                 except CardiacError as e:
                     rec.update(status='failed', error=str(e), seconds=round(time.time() - t0, 1)); save()
                     print(f'{head} FAILED after {time.time() - t0:.0f} s', flush=True)
@@ -197,13 +235,14 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
           (f'; report: {run_dir/"report.md"}' if (run_dir/'report.md').is_file() else ''), flush=True)
     return info
 
-# %% ../nbs/08_pipeline.ipynb #77d2e00a
+# %% ../nbs/08_pipeline.ipynb #9e39ee8a
 @cli
 def pipeline_cli(profile:str='smoke', # smoke, small, paper, or a profile YAML file
                  out:str='runs/smoke', # the run folder: datasets/, data/, models/, samples/, the executed notebooks, run.json, report.md
                  force:str=None, # stages to redo, comma-separated (data, vae, lidm, privacy, lvdm, generate, evaluate); later ones follow
                  stop_after:str=None, # the last stage to run (default: all of them)
                  nbs:str=None, # the stage notebooks' folder (default: the project's nbs/)
+                 launch:str=None, # train the training stages under this launcher, e.g. 'accelerate launch --multi_gpu --num_processes 8'
                  quiet:bool=False): # no papermill cell progress bars
     "Run the pipeline, stage notebooks 01..07, with papermill into a run folder; a re-run skips what is finished."
-    run_pipeline(profile, out, [s.strip() for s in (force or '').split(',') if s.strip()], stop_after, nbs, progress=not quiet)
+    run_pipeline(profile, out, [s.strip() for s in (force or '').split(',') if s.strip()], stop_after, nbs, progress=not quiet, launch=launch)

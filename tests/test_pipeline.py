@@ -93,3 +93,14 @@ def test_bad_profile_key_is_named_and_nothing_is_written(tmp_path):
     assert not (tmp_path/'run').exists()
     r = pipeline(tmp_path/'run', '--profile', 'smoke', '--force', 'vea')
     assert r.returncode == 2 and "unknown stage 'vea'" in r.stderr
+
+
+def test_training_stages_train_under_a_launcher(tmp_path):
+    "With --launch, the VAE stage trains with cardiac-vae-train under accelerate first; its notebook finds the model and checks it."
+    run = tmp_path/'run'
+    r = pipeline(run, '--profile', 'smoke', '--stop_after', 'vae', '--launch', 'accelerate launch --cpu --num_processes 1', timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert 'accelerate launch --cpu --num_processes 1' in r.stdout and 'cardiac-vae-train --config' in r.stdout
+    assert 'resuming after epoch 2' in (run/'02_vae.ipynb').read_text()       # the notebook found it trained: no epoch left
+    info = json.loads((run/'run.json').read_text())
+    assert info['launch'] == 'accelerate launch --cpu --num_processes 1' and info['stages']['vae']['status'] == 'done'
