@@ -3,8 +3,7 @@
 Measures, for a profile's model on the phantom's latents:
 - training throughput in samples per second (steady state: one warm-up epoch, then timed epochs), on the device;
 - seconds to draw --num_samples latents with the ancestral sampler at 256 steps and with DPM-Solver++ at 25 and 50.
-Class consistency and Frechet distances need the evaluation stage's detectors and a trained frame classifier;
-they are not measured here yet (see the issue notes).
+Class consistency and FID against the sampling steps are part two: benchmarks/lidm_quality.py (-> lidm.json).
 Run: .venv/bin/python benchmarks/lidm.py --profile smoke   -> benchmarks/results/lidm-<profile>.json"""
 import argparse, json, os, platform, time
 from pathlib import Path
