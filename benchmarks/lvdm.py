@@ -12,7 +12,7 @@ Run: .venv/bin/python benchmarks/lvdm.py --profile small   -> benchmarks/results
 import argparse, json, os, platform, resource, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from cardiac_nb.core import atomic_write, load_config, seed_everything, default_device
+from cardiac_nb.core import atomic_write, load_config, cli_config, seed_everything, default_device, CardiacError
 from cardiac_nb.data import read_filelist, read_video, write_video
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
@@ -27,6 +27,7 @@ p.add_argument('--frames', default='64,192'); p.add_argument('--num_steps', type
 p.add_argument('--videos', type=int, default=8, help='TEST videos to animate per length')
 p.add_argument('--batch_size', type=int, default=8); p.add_argument('--device'); p.add_argument('--out')
 p.add_argument('--save_videos', help='also write the generated videos here as <frames>/<video>.mp4')
+p.add_argument('--set', help='LVDM configuration overrides, comma-separated key=value (e.g. train.frames=32)')
 a = p.parse_args()
 root, dev = Path(__file__).resolve().parent.parent, default_device(a.device)
 profile = lambda name: None if name == 'paper' else name
@@ -41,7 +42,7 @@ vae = load_vae(vae_dir, dev)
 lat = work / f'latents-{vae_profile}'
 encode_dataset(vae, ds, lat, show_progress=False)
 
-cfg = load_config(root / 'configs/lvdm/cardiacnet.yaml', [f'train.epochs={a.epochs}'] if a.epochs else [], profile(a.profile))
+cfg = cli_config(root / 'configs/lvdm/cardiacnet.yaml', profile(a.profile), a.epochs, a.set)
 model_dir = Path(a.lvdm) if a.lvdm else work / f'lvdm-{a.profile}'
 train_s = train_clips = None
 if not a.lvdm:
@@ -86,7 +87,7 @@ try:
     i3d = load_i3d(device=dev)
     real_clips, _ = sample_clips(ds, real_df, 16, random_offset=True, seed=0)
     real_feats = features(i3d, real_clips, 8)
-except ImportError as e: i3d, fvd_note = None, f'FVD skipped: {e}'
+except (ImportError, CardiacError) as e: i3d, fvd_note = None, f'FVD skipped: {e}'  # e.g. no I3D weights on this machine
 
 lengths, results = [int(x) for x in a.frames.split(',')], []
 for T in lengths:

@@ -7,7 +7,7 @@ Run: .venv/bin/python benchmarks/vae.py --profile small   -> benchmarks/results/
 import argparse, json, os, platform, resource, time
 from pathlib import Path
 import numpy as np, torch
-from cardiac_nb.core import atomic_write, load_config, seed_everything, default_device
+from cardiac_nb.core import atomic_write, cli_config, seed_everything, default_device
 from cardiac_nb.data import VideoFrames, read_filelist, read_video
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_frames, decode_latents, encode_video, psnr, ssim
@@ -16,11 +16,12 @@ p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
 p.add_argument('--work', default='runs/bench-vae'); p.add_argument('--model', help='an existing VAE folder (skips training)')
 p.add_argument('--batch_size', type=int, default=64); p.add_argument('--device'); p.add_argument('--out')
+p.add_argument('--set', help='configuration overrides, comma-separated key=value (e.g. train.lr=5e-4)')
 a = p.parse_args()
 root = Path(__file__).resolve().parent.parent
 dev = default_device(a.device)
 ds = phantom_dataset(Path(a.work) / 'phantom', videos_per_class=7, seed=0)
-cfg = load_config(root / 'configs/vae/cardiacnet.yaml', [f'train.epochs={a.epochs}'] if a.epochs else [], None if a.profile == 'paper' else a.profile)  # paper: the top level
+cfg = cli_config(root / 'configs/vae/cardiacnet.yaml', None if a.profile == 'paper' else a.profile, a.epochs, a.set)  # paper: the top level
 model_dir = Path(a.model) if a.model else Path(a.work) / f'vae-{a.profile}'
 train_s = None
 if not a.model:
