@@ -27,12 +27,30 @@ p.add_argument('--frames', default='64,192'); p.add_argument('--num_steps', type
 p.add_argument('--videos', type=int, default=8, help='TEST videos to animate per length')
 p.add_argument('--batch_size', type=int, default=8); p.add_argument('--device'); p.add_argument('--out')
 p.add_argument('--save_videos', help='also write the generated videos here as <frames>/<video>.mp4')
+p.add_argument('--fvd_from', help='a --save_videos folder made elsewhere: only add its FVD16 to the --out JSON')
 p.add_argument('--set', help='LVDM configuration overrides, comma-separated key=value (e.g. train.frames=32)')
 a = p.parse_args()
 root, dev = Path(__file__).resolve().parent.parent, default_device(a.device)
 profile = lambda name: None if name == 'paper' else name
 work = Path(a.work)
 ds = phantom_dataset(work / 'phantom', videos_per_class=7, seed=0)
+out = Path(a.out) if a.out else root / 'benchmarks/results' / ('lvdm.json' if a.profile == 'small' else f'lvdm-{a.profile}.json')
+real_df = read_filelist(ds, ('Split',)); real_df = real_df[real_df.Split == 'TEST'].reset_index(drop=True)
+
+def real_clip_features(i3d):
+    "I3D features of one random 16-frame clip of every real TEST video."
+    real_clips, _ = sample_clips(ds, real_df, 16, random_offset=True, seed=0)
+    return features(i3d, real_clips, 8)
+
+if a.fvd_from:  # score videos generated on a machine without the I3D weights (read back from their mp4s)
+    from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
+    result, i3d = json.loads(out.read_text()), load_i3d(device=dev)
+    real_feats = real_clip_features(i3d)
+    for row in result['lengths']:
+        clips = np.stack([read_video(f)[:16] for f in sorted((Path(a.fvd_from) / str(row['frames'])).glob('*.mp4'))])
+        row['fvd16_in_domain'] = round(fd(features(i3d, clips, 8), real_feats), 1)
+    result.update(fvd_real_clips=len(real_feats), fvd_note=f'FVD16 computed on {dev} from the videos saved as mp4 ({Path(a.fvd_from).name})')
+    atomic_write(out, json.dumps(result, indent=2) + '\n'); print(json.dumps(result['lengths'], indent=2)); raise SystemExit
 
 vae_profile = a.vae_profile or ('small' if dev.type == 'cuda' else 'smoke')
 vae_dir = Path(a.vae) if a.vae else work / f'vae-{vae_profile}'
@@ -72,7 +90,6 @@ def pool_mask(img:np.ndarray) -> np.ndarray: # (H,W) uint8 first frame
     return (img < np.percentile(img[sector], 25)) & (np.cumsum(sector, 1) > 0) & (np.cumsum(sector[:, ::-1], 1)[:, ::-1] > 0)
 
 # the estimator on real TEST videos, against the phantom's true rates
-real_df = read_filelist(ds, ('Split',)); real_df = real_df[real_df.Split == 'TEST'].reset_index(drop=True)
 manifest = pd.read_csv(work / 'phantom/CardiacNet/phantom.csv')
 truth = {f'{r.class_name}_{int(r.case):03d}': r.heart_rate for r in manifest.itertuples()}  # prepare names videos <class>_<case>
 real_est = []
@@ -85,8 +102,7 @@ for r in real_df.itertuples():
 try:
     from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
     i3d = load_i3d(device=dev)
-    real_clips, _ = sample_clips(ds, real_df, 16, random_offset=True, seed=0)
-    real_feats = features(i3d, real_clips, 8)
+    real_feats = real_clip_features(i3d)
 except (ImportError, CardiacError) as e: i3d, fvd_note = None, f'FVD skipped: {e}'  # e.g. no I3D weights on this machine
 
 lengths, results = [int(x) for x in a.frames.split(',')], []
@@ -119,6 +135,5 @@ result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, trai
               phantom_heart_rate_range_bpm=[60, 110], real_test_heart_rate=real_est,
               fvd_note=None if i3d is not None else fvd_note,
               fvd_real_clips=len(real_feats) if i3d is not None else None, lengths=results)
-out = Path(a.out) if a.out else root / 'benchmarks/results' / ('lvdm.json' if a.profile == 'small' else f'lvdm-{a.profile}.json')
 atomic_write(out, json.dumps(result, indent=2) + '\n')
 print(json.dumps({k: v for k, v in result.items() if k != 'real_test_heart_rate'}, indent=2))
