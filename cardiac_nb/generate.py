@@ -17,9 +17,9 @@ from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
-           'lidm_draw', 'class_shares', 'privacy_compliant_latents', 'choose_videos', 'video_seeds', 'link_or_copy',
-           'place_video', 'synthetic_filelist', 'reference_names', 'find_reference_names', 'guard_settings',
-           'make_synthetic', 'synthetic_cli']
+           'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents', 'choose_videos', 'video_seeds',
+           'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names', 'find_reference_names',
+           'guard_settings', 'make_synthetic', 'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
 SPLITS = ('TRAIN', 'VAL', 'TEST')
@@ -87,6 +87,14 @@ def class_shares(class_ids:str, # the classes asked for, as `class_plan` takes t
     "Videos per class id when `num_videos` are spread as evenly as possible over the classes asked for."
     return pd.Series(class_plan(class_ids, num_videos)).value_counts().sort_index()
 
+def class_top_up(samples:pd.DataFrame, kept:pd.DataFrame, # every image drawn so far and those the filter kept (class_id columns)
+                 lacking:pd.Series, # class id -> images it still lacks (only the short classes)
+                 budget:int) -> tuple: # images that may still be drawn
+    "What to draw for the classes the filter left short: (their ids as '1,2', how many), as each class's pass rate so far suggests."
+    drawn, kept_n = samples.class_id.value_counts(), kept.class_id.value_counts()
+    rate = lambda c: max(kept_n.get(c, 0) / drawn[c] if drawn.get(c, 0) else 1.0, 1 / (drawn.get(c, 0) + 1))  # never 0: 1/(drawn+1)
+    return ','.join(map(str, lacking.index)), min(len(lacking) * max(math.ceil(lacking[c] / rate(c)) for c in lacking.index), budget)
+
 def privacy_compliant_latents(lidm, vae, reidentification, reference, # model folders (or loaded (model, sched_cfg) and VAE), real latents
                               work, # the work folder: lidm/ goes here
                               num_videos:int, oversample:float=2.0, # videos wanted, and images drawn per video
@@ -117,10 +125,7 @@ def privacy_compliant_latents(lidm, vae, reidentification, reference, # model fo
             ids, extra = class_ids, math.ceil((num_videos - len(kept)) * max(oversample, len(samples) / max(len(kept), 1)))
         else:                       # enough overall but a class short: draw that class only, as its pass rate so far suggests
             short = 'the privacy filter kept too few of ' + ', '.join(f'{CLASSES[c]} ({share[c] - n} of {share[c]})' for c, n in lacking.items())
-            drawn, kept_n = samples.class_id.value_counts(), kept.class_id.value_counts()
-            rate = lambda c: max(kept_n.get(c, 0) / drawn[c] if drawn.get(c, 0) else 1.0, 1 / (drawn.get(c, 0) + 1))
-            ids = ','.join(map(str, lacking.index))
-            extra = min(len(lacking) * max(math.ceil(lacking[c] / rate(c)) for c in lacking.index), first_draw, budget - len(samples))
+            ids, extra = class_top_up(samples, kept, lacking, min(first_draw, budget - len(samples)))
             if extra <= 0:
                 print(f'{kept_folder}: {short} after {len(samples)} images drawn: the classes will be as even as the survivors allow'); return samples, kept
         top_ups += 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['STAGES', 'PROFILE_KEYS', 'Stage', 'project_root', 'profile_file', 'notebook_parameters', 'load_profile',
+__all__ = ['STAGES', 'PROFILE_KEYS', 'Stage', 'project_root', 'profile_file', 'notebook_parameters', 'Profile', 'load_profile',
            'output_digest', 'why_run', 'execute_stage', 'notebook_default', 'train_command', 'run_pipeline',
            'pipeline_cli']
 
@@ -70,10 +70,17 @@ def notebook_parameters(notebook) -> list: # a notebook with a cell tagged `para
     if not names: raise CardiacError(notebook, 'has no cell tagged `parameters`', 'tag its parameters cell (cell metadata tags: parameters)')
     return names
 
+@dataclass(frozen=True)
+class Profile:
+    "A profile read and checked: its file, the parameters of each stage, and the launcher of its training stages."
+    path:Path          # the YAML file
+    stages:dict        # stage name -> the parameters papermill injects (without `work_dir`)
+    launch:str|None    # e.g. 'accelerate launch --multi_gpu --num_processes 8', or None
+
 def load_profile(profile:str, # a profile name or YAML file
                  nbs, # the folder of the stage notebooks
-                 stages=STAGES) -> dict: # the pipeline's stages
-    "A profile checked against the notebooks: stage name -> the parameters papermill injects (without `work_dir`)."
+                 stages=STAGES) -> Profile: # the pipeline's stages
+    "A profile checked against the notebooks' parameters cells."
     path = profile_file(profile)
     cfg = yaml.safe_load(path.read_text()) or {}
     bad = [k for k in cfg if k not in PROFILE_KEYS]
@@ -91,7 +98,7 @@ def load_profile(profile:str, # a profile name or YAML file
         per_stage[s.name] = {**{k: v for k, v in common.items() if k in known}, **own}
     bad = [k for k in common if k not in declared or k == 'work_dir']
     if bad: raise CardiacError(path, f'parameters.{bad[0]}: no stage notebook has this parameter', 'move it under stages.<name>, or fix its spelling')
-    return per_stage
+    return Profile(path, per_stage, cfg.get('launch'))
 
 # %% ../nbs/08_pipeline.ipynb #b32792d5
 def output_digest(run_dir, # the run folder
@@ -191,8 +198,8 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
     names = [s.name for s in stages]
     for s in [*force, *([stop_after] if stop_after else [])]:
         if s not in names: raise CardiacError(None, f'unknown stage {s!r}', f'the stages are {names}')
-    plan = load_profile(profile, nbs, stages)
-    launch = launch or (yaml.safe_load(profile_file(profile).read_text()) or {}).get('launch')
+    prof = load_profile(profile, nbs, stages)
+    launch = launch or prof.launch
     run_dir.mkdir(parents=True, exist_ok=True)
     lock = open(run_dir/'.pipeline.lock', 'w')
     try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -200,13 +207,13 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
     with lock:
         info_path = run_dir/'run.json'
         info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-        info.update(profile=str(profile), profile_file=str(profile_file(profile)), launch=launch, environment=_environment(), stages=info.get('stages', {}))
+        info.update(profile=str(profile), profile_file=str(prof.path), launch=launch, environment=_environment(), stages=info.get('stages', {}))
         save = lambda: atomic_write(info_path, json.dumps(info, indent=2))
         upstream, t_run = hashlib.sha256(), time.time()
         todo = stages[:names.index(stop_after) + 1] if stop_after else stages
         print(f'cardiac-pipeline: profile {profile} -> {run_dir} ({len(todo)} stages)', flush=True)
         for i, s in enumerate(todo):
-            params, up = plan[s.name], upstream.hexdigest()
+            params, up = prof.stages[s.name], upstream.hexdigest()
             reason = 'asked for (--force)' if s.name in force else why_run(info['stages'].get(s.name), params, up, run_dir, s)
             head = f'[{i + 1}/{len(todo)}] {s.name:<9}'
             if reason is None:
