@@ -45,6 +45,7 @@ def real_test_features(inception):
     "Inception features of (up to 2048) real TEST frames, and their number."
     real_test = sample_frames(ds, dataset_videos(ds, 'TEST'), max_frames=2048)
     return features(inception, real_test, batch_size=64), len(real_test)
+
 def fid_with(inception, real_feats):
     "f(uint8 frames) -> their FID against the real TEST features."
     return lambda frames: round(fd(features(inception, frames, batch_size=64), real_feats), 2)

@@ -5,7 +5,9 @@ frame of every TEST video, then measures
 - first-frame fidelity: PSNR (dB) between the decoded first generated frame and the decoded conditioning frame;
 - motion: the dominant period of the mean intensity inside the blood pools (dark in the conditioning frame),
   as a heart rate, for --frames lengths; the same estimator on the real TEST videos against the phantom's true
-  rates checks the estimator itself;
+  rates checks the estimator itself. Before decoding, the same from the latents (each frame's distance from the
+  first: no VAE in the way), and how far the latents move from frame to frame against the real video of the
+  conditioning frame (1: as smoothly as the real heart; far above 1: flicker or leftover noise);
 - in-domain FVD16 (I3D of the evaluation stage) of generated clips (offset 0) against real TEST clips;
 - seconds per video and peak memory at each length (CUDA max allocated, or the process's peak RSS, reset per length).
 Run: .venv/bin/python benchmarks/lvdm.py --profile small   -> benchmarks/results/lvdm.json (or lvdm-<profile>.json)"""
@@ -76,13 +78,27 @@ cond = torch.stack([test.video(v)[0] for v in range(n)])
 classes, seeds = test.df.class_id[:n].tolist(), sample_seeds(0, n)
 cond_pixels = decode_latents(vae, cond)
 
-def heart_rate(frames:np.ndarray, mask:np.ndarray, fps:float=32.0) -> float: # (T,H,W) uint8, (H,W) bool
-    "Dominant frequency (beats per minute, 30-240) of the mean intensity inside `mask`."
-    s = frames[:, mask].mean(1).astype(np.float64); s = s - s.mean()
+def dominant_bpm(s:np.ndarray, fps:float=32.0) -> float: # a (T,) signal
+    "Dominant frequency of a signal in beats per minute (30-240)."
+    s = s.astype(np.float64); s = s - s.mean()
     n = max(1024, len(s))  # zero-padded: a finer grid for the peak of a short signal
     spec = np.abs(np.fft.rfft(s * np.hanning(len(s)), n)); f = np.fft.rfftfreq(n, 1 / fps) * 60
     band = (f >= 30) & (f <= 240)
     return float(f[band][spec[band].argmax()])
+
+def heart_rate(frames:np.ndarray, mask:np.ndarray, fps:float=32.0) -> float: # (T,H,W) uint8, (H,W) bool
+    "The heart rate (bpm) seen in the mean intensity inside `mask`."
+    return dominant_bpm(frames[:, mask].mean(1), fps)
+
+def latent_motion(z) -> np.ndarray: # (T,4,h,w) latents of one video
+    "How far every latent frame is from the first: the heart's motion as the LVDM makes it, before the VAE decodes it."
+    z = torch.as_tensor(z).float().flatten(1)
+    return (z - z[0]).norm(dim=1).numpy()
+
+def latent_steps(z) -> np.ndarray: # (T,4,h,w) latents of one video
+    "How far every latent frame is from the one before: small for a heart that moves smoothly, large for flicker."
+    z = torch.as_tensor(z).float().flatten(1)
+    return (z[1:] - z[:-1]).norm(dim=1).numpy()
 
 def pool_mask(img:np.ndarray) -> np.ndarray: # (H,W) uint8 first frame
     "The blood pools: dark pixels inside the ultrasound sector (bright somewhere along their row)."
@@ -93,11 +109,11 @@ def pool_mask(img:np.ndarray) -> np.ndarray: # (H,W) uint8 first frame
 manifest = pd.read_csv(work / 'phantom/CardiacNet/phantom.csv')
 truth = {f'{r.class_name}_{int(r.case):03d}': r.heart_rate for r in manifest.itertuples()}  # prepare names videos <class>_<case>
 real_est = []
-for r in real_df.itertuples():
+for k, r in enumerate(real_df.itertuples()):
     v = read_video(ds / r.video_path)
     true = truth.get(r.FileName)
     real_est.append(dict(video=r.FileName, frames=len(v), estimated_bpm=round(heart_rate(v, pool_mask(v[0])), 1),
-                         true_bpm=round(float(true), 1) if true is not None else None))
+                         latent_bpm=round(dominant_bpm(latent_motion(test.video(k))), 1), true_bpm=round(float(true), 1) if true is not None else None))
 
 try:
     from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
@@ -120,9 +136,13 @@ for T in lengths:
     first = torch.stack([torch.from_numpy(v[0]).float()[None] / 127.5 - 1 for v in pixels])
     ff_psnr = psnr(first, cond_pixels).tolist()
     bpm = [heart_rate(v, pool_mask(v[0])) for v in pixels]
+    lat_bpm = [dominant_bpm(latent_motion(z)) for z in videos]
+    step_ratio = [latent_steps(z).mean() / latent_steps(test.video(k)).mean() for k, z in enumerate(videos)]  # vs the frame's own video
     row = dict(frames=T, videos=n, seconds_per_video=round(secs, 2), peak_memory_mb=round(peak, 1),
                first_frame_psnr_db=round(float(np.mean(ff_psnr)), 2), heart_rate_bpm=[round(b, 1) for b in bpm],
-               share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3))
+               share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3),
+               latent_heart_rate_bpm=[round(b, 1) for b in lat_bpm], latent_share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in lat_bpm])), 3),
+               latent_step_ratio=[round(float(x), 2) for x in step_ratio])
     if i3d is not None and T >= 16:
         row['fvd16_in_domain'] = round(fd(features(i3d, np.stack([v[:16] for v in pixels]), 8), real_feats), 1)
     results.append(row); print(row, flush=True)
