@@ -44,13 +44,16 @@ def real_clip_features(i3d):
     real_clips, _ = sample_clips(ds, real_df, 16, random_offset=True, seed=0)
     return features(i3d, real_clips, 8)
 
+def fvd16(i3d, videos, real_feats) -> float: # videos: (T,H,W) uint8 each, at least 16 frames
+    "The in-domain FVD of the videos' first 16 frames against the real TEST clips."
+    return round(fd(features(i3d, np.stack([v[:16] for v in videos]), 8), real_feats), 1)
+
 if a.fvd_from:  # score videos generated on a machine without the I3D weights (read back from their mp4s)
     from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
     result, i3d = json.loads(out.read_text()), load_i3d(device=dev)
     real_feats = real_clip_features(i3d)
     for row in result['lengths']:
-        clips = np.stack([read_video(f)[:16] for f in sorted((Path(a.fvd_from) / str(row['frames'])).glob('*.mp4'))])
-        row['fvd16_in_domain'] = round(fd(features(i3d, clips, 8), real_feats), 1)
+        row['fvd16_in_domain'] = fvd16(i3d, [read_video(f) for f in sorted((Path(a.fvd_from) / str(row['frames'])).glob('*.mp4'))], real_feats)
     result.update(fvd_real_clips=len(real_feats), fvd_note=f'FVD16 computed on {dev} from the videos saved as mp4 ({Path(a.fvd_from).name})')
     atomic_write(out, json.dumps(result, indent=2) + '\n'); print(json.dumps(result['lengths'], indent=2)); raise SystemExit
 
@@ -144,7 +147,7 @@ for T in lengths:
                latent_heart_rate_bpm=[round(b, 1) for b in lat_bpm], latent_share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in lat_bpm])), 3),
                latent_step_ratio=[round(float(x), 2) for x in step_ratio])
     if i3d is not None and T >= 16:
-        row['fvd16_in_domain'] = round(fd(features(i3d, np.stack([v[:16] for v in pixels]), 8), real_feats), 1)
+        row['fvd16_in_domain'] = fvd16(i3d, pixels, real_feats)
     results.append(row); print(row, flush=True)
 
 result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, train_frames=cfg.train.frames, model=str(model_dir),

@@ -8,13 +8,14 @@ from something no codec could have:
   better than any code that must also spend bits on where its coefficients are;
 - the phantom's own noise: each video rendered twice from the same patient and generator state, with and without
   its per-frame electronic noise (Rayleigh, independent in every pixel and frame: no model can predict it), then
-  ingested the same way (resized to 112x112); their PSNR bounds every reconstruction of the noisy frame.
+  ingested as `prepare` does (per-video normalisation, 32 fps, 112x112 letterboxed; no mp4 compression); their PSNR
+  bounds every reconstruction of the noisy frame.
 Run: .venv/bin/python benchmarks/vae_ceiling.py   -> benchmarks/results/vae-ceiling.json"""
 import argparse, copy, json, platform
 from pathlib import Path
 import numpy as np, scipy.fft as sf, torch, torch.nn.functional as F
 from cardiac_nb.core import atomic_write, CLASSES
-from cardiac_nb.data import VideoFrames, resize_frames
+from cardiac_nb.data import VideoFrames, PrepareOptions, normalize_intensity, resample_fps, resize_frames
 from cardiac_nb.phantom import phantom_dataset, draw_patient, render_patient, _patient_seed
 from cardiac_nb.vae import psnr
 
@@ -36,14 +37,16 @@ def best_k(k):
     keep = np.abs(coef) >= np.partition(mag, -k, axis=1)[:, -k][:, None, None]
     return torch.from_numpy(sf.idctn(np.where(keep, coef, 0), axes=(1, 2), norm='ortho')).float()[:, None]
 
-def noise_floor(class_name, index, frames=16):
-    "PSNR (dB) of one patient's first frames rendered with and without the per-frame noise, both at 112x112."
+def noise_floor(class_name, index):
+    "PSNR (dB) of one patient's video rendered with and without the per-frame noise, both ingested as `prepare` does."
     rng = np.random.default_rng(_patient_seed(0, class_name, index)); pat = draw_patient(rng, class_name)
     state = copy.deepcopy(rng.bit_generator.state)
-    noisy, _ = render_patient(pat, rng, frames)
+    noisy, _ = render_patient(pat, rng)
     rng.bit_generator.state = state  # the same speckle and anatomy; only the noise term differs
-    clean, _ = render_patient({**pat, 'noise': 0.0}, rng, frames)
-    to112 = lambda v: torch.from_numpy(resize_frames(v.astype(np.float32), (112, 112), False).clip(0, 255).round())[:, None] / 127.5 - 1
+    clean, _ = render_patient({**pat, 'noise': 0.0}, rng)
+    opt = PrepareOptions()
+    ingest = lambda v: resize_frames(resample_fps(normalize_intensity(v, opt.normalize), pat['fps'], opt.fps), opt.size, opt.keep_aspect)
+    to112 = lambda v: torch.from_numpy(ingest(v).clip(0, 255).round())[:, None] / 127.5 - 1
     return psnr(to112(noisy), to112(clean)).mean().item()
 floors = [noise_floor(c, i) for c in CLASSES for i in range(a.noise_patients)]
 
