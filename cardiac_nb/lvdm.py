@@ -18,14 +18,16 @@ from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNE
 from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_fits
 
 # %% auto #0
-__all__ = ['LatentVideoUNet', 'new_lvdm', 'LatentClips', 'lvdm_learner', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes',
-           'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm', 'read_conditioning', 'generate_videos',
-           'lvdm_sample_cli']
+__all__ = ['LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std',
+           'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm',
+           'read_conditioning', 'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
     "A `UNetSpatioTemporalConditionModel` over latent clips (B,T,4,14,14), conditioned on a latent frame and a class."
-    def __init__(self, unet:UNetSpatioTemporalConditionModel): super().__init__(); self.unet = unet
+    def __init__(self, unet:UNetSpatioTemporalConditionModel, # the diffusers UNet
+                 motion_std:float|None=None): # the scale of its `to_motion` target (None: it diffuses the frames themselves)
+        super().__init__(); self.unet, self.motion_std = unet, motion_std
     @property
     def window(self) -> int: return self.unet.config.num_frames  # the clip length it was trained on
     def forward(self, x, t, frame, class_ids): # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
@@ -48,16 +50,42 @@ def new_lvdm(model_cfg:dict, # the configuration's `model` section (UNetSpatioTe
 
 # %% ../nbs/05_lvdm.ipynb #dd350445
 class LatentClips(LatentFrames):
-    "Latent clips (T,4,h,w) of an encoded dataset with their first frame (the conditioning image) and class id."
-    def __init__(self, *args, clips_per_video:int=1, **kwargs): # `LatentFrames` arguments; random clips per video and epoch
+    "Latent clips (T,4,h,w) of an encoded dataset, as the LVDM's target, with their first frame (the conditioning image) and class id."
+    def __init__(self, *args, clips_per_video:int=1, # `LatentFrames` arguments; random clips per video and epoch
+                 motion_std:float|None=None, **kwargs): # `to_motion`'s scale (None: the clips themselves)
         super().__init__(*args, **kwargs)
         if self.n_frames < 2: raise CardiacError(self.dataset, 'clips need at least 2 frames', 'set train.frames to 2 or more')
         if not self.items: raise CardiacError(self.dataset/'FileList.csv', f'has no video with {self.span} frames for a clip',
                                               'lower train.frames or train.stride')
         if self.random_start: self.items = self.items * clips_per_video
+        self.motion_std = motion_std
     def __getitem__(self, i):
         clip, c = super().__getitem__(i)
-        return clip, clip[0], c
+        return to_motion(clip, clip[0], self.motion_std), clip[0], c
+
+def to_motion(clip:torch.Tensor, # (...,T,4,h,w) latent clips
+              frame:torch.Tensor, # (...,4,h,w) their conditioning frames
+              std:float|None): # the motion's standard deviation (`motion_std`); None: the clip itself is the target
+    "What the LVDM diffuses: every frame's change from the conditioning frame, scaled to unit variance."
+    return clip if std is None else (clip - frame.unsqueeze(-4)) / std
+
+def from_motion(x:torch.Tensor, frame:torch.Tensor, std:float|None): # as `to_motion`, with `x` a diffused motion
+    "The latent clip a diffused motion stands for: `to_motion` undone."
+    return x if std is None else frame.unsqueeze(-4) + std * x
+
+def motion_std(latents, # a latents folder (Latents/, FileList.csv with Split)
+               frames:int, stride:int=1) -> float: # the training clips' length and frame step
+    "The standard deviation of `to_motion`'s difference over every TRAIN clip (every start of every video, first frames included)."
+    videos = LatentFrames(latents, 'TRAIN', frames, stride)
+    total, count = 0.0, 0
+    for v, _ in videos.items:
+        z = videos.video(v).double()
+        starts = len(z) - videos.span + 1
+        for k in range(1, frames):  # frame k of every clip against the clip's first
+            total += float((z[k * stride:k * stride + starts] - z[:starts]).pow(2).sum())
+        count += starts * frames * z[0].numel()
+    if not count: raise CardiacError(Path(latents)/'FileList.csv', f'has no TRAIN video with {videos.span} frames for a clip', 'lower train.frames or train.stride')
+    return total ** 0.5 / count ** 0.5
 
 # %% ../nbs/05_lvdm.ipynb #361776cc
 def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Split)
@@ -65,11 +93,21 @@ def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Spli
                  output, # the model folder (checkpoint.pt, history.csv go here)
                  device=None): # training device
     "A fastai `Learner` that trains a fresh LVDM on random TRAIN clips, dropping frame and class independently."
-    t = cfg.train
+    t, std = cfg.train, target_std(latents, cfg)
     dls = dataloaders(latents, bs=t.batch_size, n_frames=t.frames, stride=t.stride, num_workers=t.num_workers, device=device,
-                      source=partial(LatentClips, clips_per_video=t.clips_per_video))
+                      source=partial(LatentClips, clips_per_video=t.clips_per_video, motion_std=std))
     drops = [CondDrop(t.frame_dropout, 0), CondDrop(t.cond_dropout, NULL_CLASS)]
-    return diffusion_learner(dls, LatentVideoUNet(new_lvdm(cfg.model, t.frames)), cfg, output, drops, 'LVDM')
+    return diffusion_learner(dls, LatentVideoUNet(new_lvdm(cfg.model, t.frames), std), cfg, output, drops, 'LVDM')
+
+def target_std(latents, # the latents folder the model trains on
+               cfg:dict) -> float|None: # the LVDM configuration: `train.target` and `train.motion_std`
+    "`to_motion`'s scale: None for `target: frames`; else `train.motion_std`, measured and set in `cfg` (saved with the model) when null."
+    t = cfg.train
+    if t.get('target', 'frames') not in ('motion', 'frames'):
+        raise CardiacError('the LVDM configuration', f'has train.target {t.target!r}', 'use motion (the clip minus its conditioning frame) or frames')
+    if t.get('target', 'frames') == 'frames': return None
+    if t.get('motion_std') is None: t.motion_std = motion_std(latents, t.frames, t.stride)
+    return float(t.motion_std)
 
 def train_lvdm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
     "Train the LVDM on a latents folder's TRAIN videos and save it; returns the Learner."
@@ -127,17 +165,25 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
     "The LVDM (wrapped for 14x14 latents) and its scheduler configuration."
     unet = load_model_folder(UNetSpatioTemporalConditionModel, folder, 'LVDM', 'train one with cardiac-lvdm-train, or check --unet')
     sched_cfg = saved_scheduler(folder, 'cardiac-lvdm-train')
+    train = _trained_with(folder); motion = train.get('target', 'frames') == 'motion'  # older models diffused frames
+    std = train.get('motion_std') if motion else None
+    if motion and std is None:
+        raise CardiacError(Path(folder)/'training_config.yaml', 'says train.target: motion but gives no train.motion_std',
+                           'use the training_config.yaml cardiac-lvdm-train saved with this model')
     if unet.config.in_channels != 2 * unet.config.out_channels:
         raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
-    return LatentVideoUNet(unet).to(default_device(device)).eval(), sched_cfg
+    return LatentVideoUNet(unet, std).to(default_device(device)).eval(), sched_cfg
+
+def _trained_with(folder) -> dict:
+    "The `train` section saved beside a model (empty for a folder without training_config.yaml)."
+    f = Path(folder)/'training_config.yaml'
+    return load_config(f).train if f.is_file() else {}
 
 def clip_fps(folder, # a model folder from cardiac-lvdm-train
              dataset_fps:int=32) -> int: # the frame rate of the videos it was trained on
     "The frame rate of the clips a LVDM learned: a model trained on every second frame makes 16 fps videos."
-    f = Path(folder)/'training_config.yaml'
-    stride = load_config(f).train.get('stride', 1) if f.is_file() else 1
-    return max(1, round(dataset_fps / stride))
+    return max(1, round(dataset_fps / _trained_with(folder).get('stride', 1)))
 
 def sample_lvdm(model, sched_cfg:dict, # from `load_lvdm`
                 frames:torch.Tensor, # (N,4,h,w) conditioning latent frames
@@ -150,7 +196,7 @@ def sample_lvdm(model, sched_cfg:dict, # from `load_lvdm`
                 num_ref_frames:int|None=None, # frames each window takes over from the last (default: half a window)
                 progress:bool=True): # draw a progress bar over batches
     "Latent videos (N,n_frames,4,h,w), each made from its frame, class and seed in overlapping windows."
-    device, window = next(model.parameters()).device, model.window
+    device, window, std = next(model.parameters()).device, model.window, model.motion_std
     ref = num_ref_frames or window // 2
     if not 0 < ref < window: raise CardiacError(None, f'--num_ref_frames {ref} must be between 1 and {window - 1} (the window is {window} frames)', 'pass a smaller --num_ref_frames')
     out, batches = [], range(0, len(classes), batch_size)
@@ -158,15 +204,15 @@ def sample_lvdm(model, sched_cfg:dict, # from `load_lvdm`
         f, c = frames[i:i + batch_size].to(device), torch.tensor(classes[i:i + batch_size], device=device)
         gens = sample_generators(seeds[i:i + batch_size])
         shape = (len(c), min(window, n_frames), *f.shape[1:])
-        video = denoise(video_guided(model, f, c, class_scale, frame_scale, separate), sampling_scheduler(sched_cfg, sampler),
-                        shape, gens, num_steps, device)
+        video = from_motion(denoise(video_guided(model, f, c, class_scale, frame_scale, separate), sampling_scheduler(sched_cfg, sampler),
+                                    shape, gens, num_steps, device), f, std)
         while video.shape[1] < n_frames:
-            known = video[:, -ref:]
+            known = video[:, -ref:]; start = known[:, 0]  # the window's conditioning frame, as in training
             scheduler = sampling_scheduler(sched_cfg, sampler)
             noise = randn_tensor(known.shape, generator=gens, device=torch.device('cpu')).to(device)
-            window_video = denoise(video_guided(model, known[:, 0], c, class_scale, frame_scale, separate), scheduler,
-                                   (len(c), window, *f.shape[1:]), gens, num_steps, device, replace=keep_known(known, noise, scheduler))
-            video = torch.cat([video, window_video[:, ref:]], 1)
+            window_video = denoise(video_guided(model, start, c, class_scale, frame_scale, separate), scheduler, (len(c), window, *f.shape[1:]),
+                                   gens, num_steps, device, replace=keep_known(to_motion(known, start, std), noise, scheduler))
+            video = torch.cat([video, from_motion(window_video, start, std)[:, ref:]], 1)
         out.append(video[:, :n_frames].float().cpu())
     return torch.cat(out)
 
