@@ -19,7 +19,7 @@ from cardiac_nb.data import read_filelist, read_video, write_video
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
 from cardiac_nb.lidm import sample_seeds
-from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm
+from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
@@ -74,6 +74,7 @@ if not a.lvdm:
     train_s = time.perf_counter() - t0
     train_clips = len(learn.dls.train_ds) * cfg.train.epochs
 model, sched_cfg = load_lvdm(model_dir, dev)
+fps = clip_fps(model_dir); stride = round(32 / fps)  # a model trained on every second frame makes 16 fps videos
 
 test = LatentFrames(lat, 'TEST')
 n = min(a.videos, len(test.df))
@@ -138,9 +139,9 @@ for T in lengths:
         for name, v in zip(test.df.FileName, pixels): write_video(v, Path(a.save_videos) / str(T) / f'{name}.mp4')
     first = torch.stack([torch.from_numpy(v[0]).float()[None] / 127.5 - 1 for v in pixels])
     ff_psnr = psnr(first, cond_pixels).tolist()
-    bpm = [heart_rate(v, pool_mask(v[0])) for v in pixels]
-    lat_bpm = [dominant_bpm(latent_motion(z)) for z in videos]
-    step_ratio = [latent_steps(z).mean() / latent_steps(test.video(k)).mean() for k, z in enumerate(videos)]  # vs the frame's own video
+    bpm = [heart_rate(v, pool_mask(v[0]), fps) for v in pixels]
+    lat_bpm = [dominant_bpm(latent_motion(z), fps) for z in videos]
+    step_ratio = [latent_steps(z).mean() / latent_steps(test.video(k)[::stride]).mean() for k, z in enumerate(videos)]  # vs the frame's own video, same fps
     row = dict(frames=T, videos=n, seconds_per_video=round(secs, 2), peak_memory_mb=round(peak, 1),
                first_frame_psnr_db=round(float(np.mean(ff_psnr)), 2), heart_rate_bpm=[round(b, 1) for b in bpm],
                share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3),
@@ -154,7 +155,8 @@ result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, trai
               model_config=dict(cfg.model), vae=str(vae_dir), vae_profile=vae_profile, device=str(dev),
               gpu=torch.cuda.get_device_name() if dev.type == 'cuda' else None, cpu_count=os.cpu_count(), machine=platform.machine(),
               torch=torch.__version__, train_seconds=round(train_s, 1) if train_s else None,
-              train_clips_per_second=round(train_clips / train_s, 2) if train_s else None, num_steps=a.num_steps, sampler='ddim',
+              train_clips_per_second=round(train_clips / train_s, 2) if train_s else None, num_steps=a.num_steps, sampler='ddim', fps=fps,
+              train_target='frames' if model.motion_std is None else 'motion', motion_std=model.motion_std,
               phantom_heart_rate_range_bpm=[60, 110], real_test_heart_rate=real_est,
               fvd_note=None if i3d is not None else fvd_note,
               fvd_real_clips=len(real_feats) if i3d is not None else None, lengths=results)
