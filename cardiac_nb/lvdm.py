@@ -85,7 +85,7 @@ def motion_std(latents, # a latents folder (Latents/, FileList.csv with Split)
             total += float((z[k * stride:k * stride + starts] - z[:starts]).pow(2).sum())
         count += starts * frames * z[0].numel()
     if not count: raise CardiacError(Path(latents)/'FileList.csv', f'has no TRAIN video with {videos.span} frames for a clip', 'lower train.frames or train.stride')
-    return total ** 0.5 / count ** 0.5
+    return (total / count) ** 0.5
 
 # %% ../nbs/05_lvdm.ipynb #361776cc
 def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Split)
@@ -102,10 +102,10 @@ def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Spli
 def target_std(latents, # the latents folder the model trains on
                cfg:dict) -> float|None: # the LVDM configuration: `train.target` and `train.motion_std`
     "`to_motion`'s scale: None for `target: frames`; else `train.motion_std`, measured and set in `cfg` (saved with the model) when null."
-    t = cfg.train
-    if t.get('target', 'frames') not in ('motion', 'frames'):
-        raise CardiacError('the LVDM configuration', f'has train.target {t.target!r}', 'use motion (the clip minus its conditioning frame) or frames')
-    if t.get('target', 'frames') == 'frames': return None
+    t = cfg.train; target = t.get('target', 'frames')
+    if target not in ('motion', 'frames'):
+        raise CardiacError('the LVDM configuration', f'has train.target {target!r}', 'use motion (the clip minus its conditioning frame) or frames')
+    if target == 'frames': return None
     if t.get('motion_std') is None: t.motion_std = motion_std(latents, t.frames, t.stride)
     return float(t.motion_std)
 
