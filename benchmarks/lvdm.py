@@ -7,7 +7,9 @@ frame of every TEST video, then measures
   as a heart rate, for --frames lengths; the same estimator on the real TEST videos against the phantom's true
   rates checks the estimator itself. Before decoding, the same from the latents (each frame's distance from the
   first: no VAE in the way), and how far the latents move from frame to frame against the real video of the
-  conditioning frame (1: as smoothly as the real heart; far above 1: flicker or leftover noise);
+  conditioning frame (1: as smoothly as the real heart; far above 1: flicker or leftover noise), and how far they
+  have wandered from the first frame by the last quarter of the video against the real heart's mean distance
+  from its first frame (near 1: the heart keeps coming back; growing with length: drift);
 - in-domain FVD16 (I3D of the evaluation stage) of generated clips (offset 0) against real TEST clips;
 - seconds per video and peak memory at each length (CUDA max allocated, or the process's peak RSS, reset per length).
 Run: .venv/bin/python benchmarks/lvdm.py --profile small   -> benchmarks/results/lvdm.json (or lvdm-<profile>.json)"""
@@ -104,6 +106,10 @@ def latent_steps(z) -> np.ndarray: # (T,4,h,w) latents of one video
     z = torch.as_tensor(z).float().flatten(1)
     return (z[1:] - z[:-1]).norm(dim=1).numpy()
 
+def latent_drift(z, real) -> float: # (T,4,h,w) latents of a generated video and of the real video of its first frame
+    "How far a video has wandered from its first frame by its last quarter, over the real video's mean distance (near 1: it keeps coming back)."
+    return float(latent_motion(z)[-(len(z) // 4):].mean() / latent_motion(real).mean())
+
 def pool_mask(img:np.ndarray) -> np.ndarray: # (H,W) uint8 first frame
     "The blood pools: dark pixels inside the ultrasound sector (bright somewhere along their row)."
     sector = img > 8
@@ -142,11 +148,12 @@ for T in lengths:
     bpm = [heart_rate(v, pool_mask(v[0]), fps) for v in pixels]
     lat_bpm = [dominant_bpm(latent_motion(z), fps) for z in videos]
     step_ratio = [latent_steps(z).mean() / latent_steps(test.video(k)[::stride]).mean() for k, z in enumerate(videos)]  # vs the frame's own video, same fps
+    drift = [latent_drift(z, test.video(k)[::stride]) for k, z in enumerate(videos)]
     row = dict(frames=T, videos=n, seconds_per_video=round(secs, 2), peak_memory_mb=round(peak, 1),
                first_frame_psnr_db=round(float(np.mean(ff_psnr)), 2), heart_rate_bpm=[round(b, 1) for b in bpm],
                share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3),
                latent_heart_rate_bpm=[round(b, 1) for b in lat_bpm], latent_share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in lat_bpm])), 3),
-               latent_step_ratio=[round(float(x), 2) for x in step_ratio])
+               latent_step_ratio=[round(float(x), 2) for x in step_ratio], latent_drift=[round(x, 2) for x in drift])
     if i3d is not None and T >= 16:
         row['fvd16_in_domain'] = fvd16(i3d, pixels, real_feats)
     results.append(row); print(row, flush=True)
@@ -156,9 +163,12 @@ result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, trai
               gpu=torch.cuda.get_device_name() if dev.type == 'cuda' else None, cpu_count=os.cpu_count(), machine=platform.machine(),
               torch=torch.__version__, train_seconds=round(train_s, 1) if train_s else None,
               train_clips_per_second=round(train_clips / train_s, 2) if train_s else None, num_steps=a.num_steps, sampler='ddim', fps=fps,
-              train_target='frames' if model.motion_std is None else 'motion', motion_std=model.motion_std,
+              train_target='frames' if model.motion_std is None else 'motion', motion_std=model.motion_std, cond_frame=model.cond_frame,
               phantom_heart_rate_range_bpm=[60, 110], real_test_heart_rate=real_est,
               fvd_note=None if i3d is not None else fvd_note,
               fvd_real_clips=len(real_feats) if i3d is not None else None, lengths=results)
+if a.lvdm and out.is_file():  # re-scoring a model this script trained: keep the training figures it wrote then
+    before = json.loads(out.read_text())
+    if before.get('model') == str(model_dir): result.update(train_seconds=before['train_seconds'], train_clips_per_second=before['train_clips_per_second'])
 atomic_write(out, json.dumps(result, indent=2) + '\n')
 print(json.dumps({k: v for k, v in result.items() if k != 'real_test_heart_rate'}, indent=2))

@@ -26,8 +26,9 @@ __all__ = ['LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_moti
 class LatentVideoUNet(nn.Module):
     "A `UNetSpatioTemporalConditionModel` over latent clips (B,T,4,14,14), conditioned on a latent frame and a class."
     def __init__(self, unet:UNetSpatioTemporalConditionModel, # the diffusers UNet
-                 motion_std:float|None=None): # the scale of its `to_motion` target (None: it diffuses the frames themselves)
-        super().__init__(); self.unet, self.motion_std = unet, motion_std
+                 motion_std:float|None=None, # the scale of its `to_motion` target (None: it diffuses the frames themselves)
+                 cond_frame:str='first'): # which frame of its video conditioned a training clip: first (the clip's) or any
+        super().__init__(); self.unet, self.motion_std, self.cond_frame = unet, motion_std, cond_frame
     @property
     def window(self) -> int: return self.unet.config.num_frames  # the clip length it was trained on
     def forward(self, x, t, frame, class_ids): # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
@@ -50,18 +51,22 @@ def new_lvdm(model_cfg:dict, # the configuration's `model` section (UNetSpatioTe
 
 # %% ../nbs/05_lvdm.ipynb #dd350445
 class LatentClips(LatentFrames):
-    "Latent clips (T,4,h,w) of an encoded dataset, as the LVDM's target, with their first frame (the conditioning image) and class id."
+    "Latent clips (T,4,h,w) of an encoded dataset, as the LVDM's target, with their conditioning image and class id."
     def __init__(self, *args, clips_per_video:int=1, # `LatentFrames` arguments; random clips per video and epoch
-                 motion_std:float|None=None, **kwargs): # `to_motion`'s scale (None: the clips themselves)
+                 motion_std:float|None=None, # `to_motion`'s scale (None: the clips themselves)
+                 cond_frame:str='first', **kwargs): # the conditioning frame: the clip's first, or any frame of its video (random clips only)
         super().__init__(*args, **kwargs)
         if self.n_frames < 2: raise CardiacError(self.dataset, 'clips need at least 2 frames', 'set train.frames to 2 or more')
         if not self.items: raise CardiacError(self.dataset/'FileList.csv', f'has no video with {self.span} frames for a clip',
                                               'lower train.frames or train.stride')
         if self.random_start: self.items = self.items * clips_per_video
-        self.motion_std = motion_std
+        self.motion_std, self.cond_frame = motion_std, cond_frame
     def __getitem__(self, i):
         clip, c = super().__getitem__(i)
-        return to_motion(clip, clip[0], self.motion_std), clip[0], c
+        if self.cond_frame == 'any' and self.random_start:
+            z = self.video(self.items[i][0]); frame = z[int(torch.randint(0, len(z), ()))]
+        else: frame = clip[0]
+        return to_motion(clip, frame, self.motion_std), frame, c
 
 def to_motion(clip:torch.Tensor, # (...,T,4,h,w) latent clips
               frame:torch.Tensor, # (...,4,h,w) their conditioning frames
@@ -74,16 +79,20 @@ def from_motion(x:torch.Tensor, frame:torch.Tensor, std:float|None): # as `to_mo
     return x if std is None else frame.unsqueeze(-4) + std * x
 
 def motion_std(latents, # a latents folder (Latents/, FileList.csv with Split)
-               frames:int, stride:int=1) -> float: # the training clips' length and frame step
-    "The standard deviation of `to_motion`'s difference over every TRAIN clip (every start of every video, first frames included)."
+               frames:int, stride:int=1, # the training clips' length and frame step
+               cond_frame:str='first') -> float: # as `LatentClips`
+    "The standard deviation of `to_motion`'s difference over every TRAIN clip and its conditioning frame (first: every start; any: every pair of frames)."
     videos = LatentFrames(latents, 'TRAIN', frames, stride)
     total, count = 0.0, 0
     for v, _ in videos.items:
         z = videos.video(v).double()
-        starts = len(z) - videos.span + 1
-        for k in range(1, frames):  # frame k of every clip against the clip's first
-            total += float((z[k * stride:k * stride + starts] - z[:starts]).pow(2).sum())
-        count += starts * frames * z[0].numel()
+        if cond_frame == 'any':  # the sum over every pair (j, k) of |z_j - z_k|^2 is 2n times the sum of |z_j - mean|^2
+            total += float(2 * len(z) * (z - z.mean(0)).pow(2).sum()); count += len(z) ** 2 * z[0].numel()
+        else:
+            starts = len(z) - videos.span + 1
+            for k in range(1, frames):  # frame k of every clip against the clip's first
+                total += float((z[k * stride:k * stride + starts] - z[:starts]).pow(2).sum())
+            count += starts * frames * z[0].numel()
     if not count: raise CardiacError(Path(latents)/'FileList.csv', f'has no TRAIN video with {videos.span} frames for a clip', 'lower train.frames or train.stride')
     return (total / count) ** 0.5
 
@@ -95,18 +104,20 @@ def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Spli
     "A fastai `Learner` that trains a fresh LVDM on random TRAIN clips, dropping frame and class independently."
     t, std = cfg.train, target_std(latents, cfg)
     dls = dataloaders(latents, bs=t.batch_size, n_frames=t.frames, stride=t.stride, num_workers=t.num_workers, device=device,
-                      source=partial(LatentClips, clips_per_video=t.clips_per_video, motion_std=std))
+                      source=partial(LatentClips, clips_per_video=t.clips_per_video, motion_std=std, cond_frame=t.cond_frame))
     drops = [CondDrop(t.frame_dropout, 0), CondDrop(t.cond_dropout, NULL_CLASS)]
-    return diffusion_learner(dls, LatentVideoUNet(new_lvdm(cfg.model, t.frames), std), cfg, output, drops, 'LVDM')
+    return diffusion_learner(dls, LatentVideoUNet(new_lvdm(cfg.model, t.frames), std, t.cond_frame), cfg, output, drops, 'LVDM')
 
 def target_std(latents, # the latents folder the model trains on
-               cfg:dict) -> float|None: # the LVDM configuration: `train.target` and `train.motion_std`
+               cfg:dict) -> float|None: # the LVDM configuration: `train.target`, `train.cond_frame` and `train.motion_std`
     "`to_motion`'s scale: None for `target: frames`; else `train.motion_std`, measured and set in `cfg` (saved with the model) when null."
     t = cfg.train; target = t.get('target', 'frames')
     if target not in ('motion', 'frames'):
         raise CardiacError('the LVDM configuration', f'has train.target {target!r}', 'use motion (the clip minus its conditioning frame) or frames')
+    if t.get('cond_frame') not in ('first', 'any'):
+        raise CardiacError('the LVDM configuration', f"has train.cond_frame {t.get('cond_frame')!r}", 'use first (the clip\'s first frame) or any (any frame of its video)')
     if target == 'frames': return None
-    if t.get('motion_std') is None: t.motion_std = motion_std(latents, t.frames, t.stride)
+    if t.get('motion_std') is None: t.motion_std = motion_std(latents, t.frames, t.stride, t.cond_frame)
     return float(t.motion_std)
 
 def train_lvdm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
@@ -173,7 +184,7 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
     if unet.config.in_channels != 2 * unet.config.out_channels:
         raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
-    return LatentVideoUNet(unet, std).to(default_device(device)).eval(), sched_cfg
+    return LatentVideoUNet(unet, std, train.get('cond_frame', 'first')).to(default_device(device)).eval(), sched_cfg
 
 def _trained_with(folder) -> dict:
     "The `train` section saved beside a model (empty for a folder without training_config.yaml)."
@@ -196,23 +207,23 @@ def sample_lvdm(model, sched_cfg:dict, # from `load_lvdm`
                 num_ref_frames:int|None=None, # frames each window takes over from the last (default: half a window)
                 progress:bool=True): # draw a progress bar over batches
     "Latent videos (N,n_frames,4,h,w), each made from its frame, class and seed in overlapping windows."
-    device, window, std = next(model.parameters()).device, model.window, model.motion_std
+    device, window, std, anchored = next(model.parameters()).device, model.window, model.motion_std, model.cond_frame == 'any'
     ref = num_ref_frames or window // 2
     if not 0 < ref < window: raise CardiacError(None, f'--num_ref_frames {ref} must be between 1 and {window - 1} (the window is {window} frames)', 'pass a smaller --num_ref_frames')
     out, batches = [], range(0, len(classes), batch_size)
     for i in (progress_bar(batches, leave=False) if progress else batches):
         f, c = frames[i:i + batch_size].to(device), torch.tensor(classes[i:i + batch_size], device=device)
         gens = sample_generators(seeds[i:i + batch_size])
-        shape = (len(c), min(window, n_frames), *f.shape[1:])
-        video = from_motion(denoise(video_guided(model, f, c, class_scale, frame_scale, separate), sampling_scheduler(sched_cfg, sampler),
-                                    shape, gens, num_steps, device), f, std)
-        while video.shape[1] < n_frames:
-            known = video[:, -ref:]; start = known[:, 0]  # the window's conditioning frame, as in training
+        def make_window(start, known, length):  # a window conditioned on `start`, its first frames held to `known`
             scheduler = sampling_scheduler(sched_cfg, sampler)
             noise = randn_tensor(known.shape, generator=gens, device=torch.device('cpu')).to(device)
-            window_video = denoise(video_guided(model, start, c, class_scale, frame_scale, separate), scheduler, (len(c), window, *f.shape[1:]),
-                                   gens, num_steps, device, replace=keep_known(to_motion(known, start, std), noise, scheduler))
-            video = torch.cat([video, from_motion(window_video, start, std)[:, ref:]], 1)
+            return from_motion(denoise(video_guided(model, start, c, class_scale, frame_scale, separate), scheduler, (len(c), length, *f.shape[1:]),
+                                       gens, num_steps, device, replace=keep_known(to_motion(known, start, std), noise, scheduler)), start, std)
+        image = f[:, None]  # (B,1,4,h,w)
+        video = make_window(f, image if anchored else image[:, :0], min(window, n_frames))  # an anchored model is held to the image
+        while video.shape[1] < n_frames:
+            known = video[:, -ref:]  # conditioned on the image (anchored) or, as in its training, on the first frame it continues
+            video = torch.cat([video, make_window(f if anchored else known[:, 0], known, window)[:, ref:]], 1)
         out.append(video[:, :n_frames].float().cpu())
     return torch.cat(out)
 
