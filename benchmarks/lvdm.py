@@ -83,6 +83,7 @@ n = min(a.videos, len(test.df))
 cond = torch.stack([test.video(v)[0] for v in range(n)])
 classes, seeds = test.df.class_id[:n].tolist(), sample_seeds(0, n)
 cond_pixels = decode_latents(vae, cond)
+real_lat = [test.video(v)[::stride] for v in range(n)]  # the real video of each conditioning frame, at the model's clip rate
 
 def dominant_bpm(s:np.ndarray, fps:float=32.0) -> float: # a (T,) signal
     "Dominant frequency of a signal in beats per minute (30-240)."
@@ -147,8 +148,8 @@ for T in lengths:
     ff_psnr = psnr(first, cond_pixels).tolist()
     bpm = [heart_rate(v, pool_mask(v[0]), fps) for v in pixels]
     lat_bpm = [dominant_bpm(latent_motion(z), fps) for z in videos]
-    step_ratio = [latent_steps(z).mean() / latent_steps(test.video(k)[::stride]).mean() for k, z in enumerate(videos)]  # vs the frame's own video, same fps
-    drift = [latent_drift(z, test.video(k)[::stride]) for k, z in enumerate(videos)]
+    step_ratio = [latent_steps(z).mean() / latent_steps(r).mean() for z, r in zip(videos, real_lat)]  # vs the frame's own video, same fps
+    drift = [latent_drift(z, r) for z, r in zip(videos, real_lat)]
     row = dict(frames=T, videos=n, seconds_per_video=round(secs, 2), peak_memory_mb=round(peak, 1),
                first_frame_psnr_db=round(float(np.mean(ff_psnr)), 2), heart_rate_bpm=[round(b, 1) for b in bpm],
                share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3),
