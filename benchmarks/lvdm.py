@@ -5,8 +5,9 @@ frame of every TEST video, then measures
 - first-frame fidelity: PSNR (dB) between the decoded first generated frame and the decoded conditioning frame;
 - motion: the dominant period of the mean intensity inside the blood pools (dark in the conditioning frame),
   as a heart rate, for --frames lengths; the same estimator on the real TEST videos against the phantom's true
-  rates checks the estimator itself. Before decoding, the same from the latents (each frame's distance from the
-  first: no VAE in the way), and how far the latents move from frame to frame against the real video of the
+  rates checks the estimator itself. Before decoding, the same from the latents (`latent_heart_rate`: along the
+  latents' first principal component, no VAE in the way; for a phased model, also against the rate it was
+  asked for), and how far the latents move from frame to frame against the real video of the
   conditioning frame (1: as smoothly as the real heart; far above 1: flicker or leftover noise), and how far they
   have wandered from the first frame by the last quarter of the video against the real heart's mean distance
   from its first frame (near 1: the heart keeps coming back; growing with length: drift);
@@ -21,7 +22,7 @@ from cardiac_nb.data import read_filelist, read_video, write_video
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
 from cardiac_nb.lidm import sample_seeds
-from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps
+from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps, dominant_bpm, latent_heart_rate, draw_heart_rates
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
@@ -84,21 +85,14 @@ cond = torch.stack([test.video(v)[0] for v in range(n)])
 classes, seeds = test.df.class_id[:n].tolist(), sample_seeds(0, n)
 cond_pixels = decode_latents(vae, cond)
 real_lat = [test.video(v)[::stride] for v in range(n)]  # the real video of each conditioning frame, at the model's clip rate
-
-def dominant_bpm(s:np.ndarray, fps:float=32.0) -> float: # a (T,) signal
-    "Dominant frequency of a signal in beats per minute (30-240)."
-    s = s.astype(np.float64); s = s - s.mean()
-    n = max(1024, len(s))  # zero-padded: a finer grid for the peak of a short signal
-    spec = np.abs(np.fft.rfft(s * np.hanning(len(s)), n)); f = np.fft.rfftfreq(n, 1 / fps) * 60
-    band = (f >= 30) & (f <= 240)
-    return float(f[band][spec[band].argmax()])
+asked = draw_heart_rates(model.heart_rates, classes, seeds) if model.phased else None  # what sampling draws by itself, recorded
 
 def heart_rate(frames:np.ndarray, mask:np.ndarray, fps:float=32.0) -> float: # (T,H,W) uint8, (H,W) bool
     "The heart rate (bpm) seen in the mean intensity inside `mask`."
     return dominant_bpm(frames[:, mask].mean(1), fps)
 
 def latent_motion(z) -> np.ndarray: # (T,4,h,w) latents of one video
-    "How far every latent frame is from the first: the heart's motion as the LVDM makes it, before the VAE decodes it."
+    "How far every latent frame is from the first."
     z = torch.as_tensor(z).float().flatten(1)
     return (z - z[0]).norm(dim=1).numpy()
 
@@ -124,7 +118,7 @@ for k, r in enumerate(real_df.itertuples()):
     v = read_video(ds / r.video_path)
     true = truth.get(r.FileName)
     real_est.append(dict(video=r.FileName, frames=len(v), estimated_bpm=round(heart_rate(v, pool_mask(v[0])), 1),
-                         latent_bpm=round(dominant_bpm(latent_motion(test.video(k))), 1), true_bpm=round(float(true), 1) if true is not None else None))
+                         latent_bpm=round(latent_heart_rate(test.video(k)), 1), true_bpm=round(float(true), 1) if true is not None else None))
 
 try:
     from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
@@ -137,7 +131,8 @@ for T in lengths:
     if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
     else: Path('/proc/self/clear_refs').write_text('5')  # reset the peak RSS (Linux)
     t0 = time.perf_counter()
-    videos = sample_lvdm(model, sched_cfg, cond, classes, seeds, T, a.num_steps, sampler='ddim', batch_size=a.batch_size, progress=False)
+    videos = sample_lvdm(model, sched_cfg, cond, classes, seeds, T, a.num_steps, sampler='ddim', batch_size=a.batch_size,
+                         heart_rates=asked, progress=False)
     if dev.type == 'cuda': torch.cuda.synchronize()
     secs = (time.perf_counter() - t0) / n
     peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == 'cuda' else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -147,13 +142,15 @@ for T in lengths:
     first = torch.stack([torch.from_numpy(v[0]).float()[None] / 127.5 - 1 for v in pixels])
     ff_psnr = psnr(first, cond_pixels).tolist()
     bpm = [heart_rate(v, pool_mask(v[0]), fps) for v in pixels]
-    lat_bpm = [dominant_bpm(latent_motion(z), fps) for z in videos]
+    lat_bpm = [latent_heart_rate(z, fps) for z in videos]
     step_ratio = [latent_steps(z).mean() / latent_steps(r).mean() for z, r in zip(videos, real_lat)]  # vs the frame's own video, same fps
     drift = [latent_drift(z, r) for z, r in zip(videos, real_lat)]
     row = dict(frames=T, videos=n, seconds_per_video=round(secs, 2), peak_memory_mb=round(peak, 1),
                first_frame_psnr_db=round(float(np.mean(ff_psnr)), 2), heart_rate_bpm=[round(b, 1) for b in bpm],
                share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in bpm])), 3),
                latent_heart_rate_bpm=[round(b, 1) for b in lat_bpm], latent_share_in_phantom_range=round(float(np.mean([60 <= b <= 110 for b in lat_bpm])), 3),
+               asked_heart_rate_bpm=None if asked is None else [round(b, 1) for b in asked],
+               latent_bpm_error=None if asked is None else [round(b - r, 1) for b, r in zip(lat_bpm, asked)],
                latent_step_ratio=[round(float(x), 2) for x in step_ratio], latent_drift=[round(x, 2) for x in drift])
     if i3d is not None and T >= 16:
         row['fvd16_in_domain'] = fvd16(i3d, pixels, real_feats)
@@ -165,6 +162,7 @@ result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, trai
               torch=torch.__version__, train_seconds=round(train_s, 1) if train_s else None,
               train_clips_per_second=round(train_clips / train_s, 2) if train_s else None, num_steps=a.num_steps, sampler='ddim', fps=fps,
               train_target='frames' if model.motion_std is None else 'motion', motion_std=model.motion_std, cond_frame=model.cond_frame,
+              phased=model.phased, train_heart_rates=model.heart_rates,
               phantom_heart_rate_range_bpm=[60, 110], real_test_heart_rate=real_est,
               fvd_note=None if i3d is not None else fvd_note,
               fvd_real_clips=len(real_feats) if i3d is not None else None, lengths=results)

@@ -157,7 +157,7 @@ def write_video(frames:np.ndarray, # (T,H,W) uint8 grayscale
         with av.open(str(tmp), 'w') as out:
             stream = out.add_stream('libx264', rate=fps)
             stream.width, stream.height, stream.pix_fmt = W, H, 'yuv420p'
-            stream.options = {'crf': str(crf)}
+            stream.options = {'crf': str(crf), 'threads': '1'}  # one thread: the same frames give the same file
             for f in frames:
                 out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format='gray')))
             out.mux(stream.encode())
@@ -422,11 +422,14 @@ class VideoFrames(torch.utils.data.Dataset):
     def as_tensor(self, frames) -> torch.Tensor: # (T,H,W) uint8 frames
         "Frames as (T,1,H,W) floats in [-1, 1]."
         return torch.from_numpy(np.ascontiguousarray(frames)).float()[:, None] / 127.5 - 1
+    def clip_start(self, n:int) -> int: # frames in the video
+        "Where a clip starts in a video of `n` frames: drawn at random, or 0."
+        return int(torch.randint(0, n - self.span + 1, ())) if self.random_start else 0
     def __getitem__(self, i):
         v, f = self.items[i]
         frames = self.video(v)
         if self.n_frames > 1:
-            f = int(torch.randint(0, len(frames) - self.span + 1, ())) if self.random_start else 0
+            f = self.clip_start(len(frames))
             x = self.as_tensor(frames[f:f + self.span:self.stride])
         else: x = self.as_tensor(frames[f:f + 1])[0]
         return x, torch.tensor(int(self.df.class_id[v]))

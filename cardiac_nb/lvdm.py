@@ -7,7 +7,7 @@ from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
 from functools import partial
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
+import math, numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from diffusers import UNetSpatioTemporalConditionModel, AutoencoderKL
 from diffusers.utils.torch_utils import randn_tensor
 from safetensors.torch import save_file, load_file
@@ -18,55 +18,109 @@ from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNE
 from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_fits
 
 # %% auto #0
-__all__ = ['LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std',
-           'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm',
-           'read_conditioning', 'generate_videos', 'lvdm_sample_cli']
+__all__ = ['LatentVideoUNet', 'new_lvdm', 'dominant_bpm', 'latent_heart_rate', 'heartbeat_phase', 'class_heart_rates',
+           'draw_heart_rates', 'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std',
+           'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'video_guided', 'load_lvdm',
+           'clip_fps', 'sample_lvdm', 'read_conditioning', 'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
-    "A `UNetSpatioTemporalConditionModel` over latent clips (B,T,4,14,14), conditioned on a latent frame and a class."
+    "A `UNetSpatioTemporalConditionModel` over latent clips (B,T,4,14,14), conditioned on a latent frame, a class and (if phased) every frame's cardiac phase."
     def __init__(self, unet:UNetSpatioTemporalConditionModel, # the diffusers UNet
                  motion_std:float|None=None, # the scale of its `to_motion` target (None: it diffuses the frames themselves)
-                 cond_frame:str='first'): # which frame of its video conditioned a training clip: first (the clip's) or any
-        super().__init__(); self.unet, self.motion_std, self.cond_frame = unet, motion_std, cond_frame
+                 cond_frame:str='first', # which frame of its video conditioned a training clip: first (the clip's) or any
+                 heart_rates:dict|None=None, # a phased model's TRAIN heart rates per class (`class_heart_rates`), to draw from
+                 fps:float=32): # the frame rate of its clips
+        super().__init__(); self.unet, self.motion_std, self.cond_frame, self.heart_rates, self.fps = unet, motion_std, cond_frame, heart_rates, fps
     @property
     def window(self) -> int: return self.unet.config.num_frames  # the clip length it was trained on
-    def forward(self, x, t, frame, class_ids): # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
+    @property
+    def phased(self) -> bool: return self.unet.config.in_channels == 2 * LATENT_CHANNELS + 2  # takes the phase as cos and sin maps
+    def forward(self, x, t, frame, class_ids, # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
+                phase=None): # a phased model: (B,T) every frame's phase since the conditioning frame (`heartbeat_phase`)
         T, H, W = x.shape[1], x.shape[-2], x.shape[-1]
         pad = (self.unet.config.sample_size - W) // 2
-        inp = torch.cat([x, frame[:, None].expand(-1, T, -1, -1, -1).to(x.dtype)], 2)
+        maps = [x, frame[:, None].expand(-1, T, -1, -1, -1).to(x.dtype)]
+        if self.phased:
+            if phase is None: raise CardiacError(None, 'this LVDM was trained with train.phase and needs every frame\'s phase', 'pass phase (heartbeat_phase)')
+            maps.append(torch.stack([phase.cos(), phase.sin()], 2)[..., None, None].expand(-1, -1, -1, H, W).to(x.dtype))
+        inp = torch.cat(maps, 2)
         out = self.unet(F.pad(inp, (pad,) * 4), t, encoder_hidden_states=frame.flatten(1)[:, None].to(x.dtype),
                         added_time_ids=class_ids[:, None].to(x.dtype)).sample
         return out[..., pad:pad + H, pad:pad + W]
 
 def new_lvdm(model_cfg:dict, # the configuration's `model` section (UNetSpatioTemporalConditionModel arguments)
-             frames:int): # the training clip length
-    "A fresh spatio-temporal UNet for 4x14x14 latents (padded to 16): 8 input channels, one cross-attention token, one time id."
+             frames:int, # the training clip length
+             phased:bool=False): # also take every frame's cardiac phase (two more input channels)
+    "A fresh spatio-temporal UNet for 4x14x14 latents (padded to 16): 8 input channels (10 phased), one cross-attention token, one time id."
     cfg = dict(model_cfg); n = len(cfg['block_out_channels'])
     return UNetSpatioTemporalConditionModel(
-        sample_size=16, in_channels=2 * LATENT_CHANNELS, out_channels=LATENT_CHANNELS, num_frames=frames,
+        sample_size=16, in_channels=2 * LATENT_CHANNELS + 2 * phased, out_channels=LATENT_CHANNELS, num_frames=frames,
         cross_attention_dim=LATENT_CHANNELS * 14 * 14, projection_class_embeddings_input_dim=cfg['addition_time_embed_dim'],
         down_block_types=('CrossAttnDownBlockSpatioTemporal',) * (n - 1) + ('DownBlockSpatioTemporal',),
         up_block_types=('UpBlockSpatioTemporal',) + ('CrossAttnUpBlockSpatioTemporal',) * (n - 1), **cfg)
 
 # %% ../nbs/05_lvdm.ipynb #dd350445
+def dominant_bpm(s:np.ndarray, # a (T,) signal of one video
+                 fps:float=32) -> float: # its frame rate
+    "The signal's dominant frequency in beats per minute (searched over 30-240)."
+    s = np.asarray(s, np.float64); s = s - s.mean()
+    n = max(1024, len(s))  # zero-padded: a finer grid for the peak of a short signal
+    spec = np.abs(np.fft.rfft(s * np.hanning(len(s)), n)); f = np.fft.rfftfreq(n, 1 / fps) * 60
+    band = (f >= 30) & (f <= 240)
+    return float(f[band][spec[band].argmax()])
+
+def latent_heart_rate(z, # (T,4,h,w) latents of one video
+                      fps:float=32) -> float: # its frame rate
+    "A video's heart rate (bpm): the dominant frequency of its latents along their main direction of change (first principal component)."
+    z = torch.as_tensor(z).double().flatten(1); z = z - z.mean(0)
+    u, s, _ = torch.linalg.svd(z, full_matrices=False)
+    return dominant_bpm((u[:, 0] * s[0]).numpy(), fps)
+
+def heartbeat_phase(bpm, # (B,) heart rates, or one
+                    frames, # (T,) or (B,T) frames since the conditioning frame
+                    fps:float=32) -> torch.Tensor: # the frame rate the frames count at
+    "Each frame's cardiac phase (radians) since its conditioning frame, (B,T): 2 pi times the beats gone by."
+    bpm = torch.as_tensor(bpm, dtype=torch.float64).reshape(-1, 1)
+    return (2 * math.pi / 60 / fps * bpm * torch.as_tensor(frames, dtype=torch.float64)).float()
+
+def class_heart_rates(latents, # a latents folder (Latents/, FileList.csv with Split)
+                      split:str='TRAIN', fps:float=32) -> dict: # whose videos, at which frame rate
+    "Each class's heart rates in a split, read from the latents: {class name or 'all': [mean, sd, min, max]} in bpm."
+    videos = LatentFrames(latents, split)
+    bpm = np.array([latent_heart_rate(videos.video(v), fps) for v in range(len(videos.df))])
+    groups = {CLASSES[c]: bpm[(videos.df.class_id == c).to_numpy()] for c in sorted(videos.df.class_id.unique())} | {'all': bpm}
+    return {k: [round(float(r.mean()), 2), round(float(r.std()), 2), round(float(r.min()), 2), round(float(r.max()), 2)] for k, r in groups.items()}
+
+def draw_heart_rates(stats:dict, # from `class_heart_rates`
+                     classes:list, seeds:list) -> list: # one class id and one seed per video
+    "One heart rate per video: normal with its class's TRAIN mean and sd, clipped to their range, drawn with the video's seed."
+    out = []
+    for c, s in zip(classes, seeds):
+        mean, sd, lo, hi = stats.get(CLASSES[c] if 0 <= c < len(CLASSES) else 'all', stats['all'])
+        out.append(float(np.clip(np.random.default_rng(s).normal(mean, sd), lo, hi)))
+    return out
+
 class LatentClips(LatentFrames):
-    "Latent clips (T,4,h,w) of an encoded dataset, as the LVDM's target, with their conditioning image and class id."
+    "Latent clips (T,4,h,w) of an encoded dataset, as the LVDM's target, with their conditioning image, class id and (phased) phases."
     def __init__(self, *args, clips_per_video:int=1, # `LatentFrames` arguments; random clips per video and epoch
                  motion_std:float|None=None, # `to_motion`'s scale (None: the clips themselves)
-                 cond_frame:str='first', **kwargs): # the conditioning frame: the clip's first, or any frame of its video (random clips only)
+                 cond_frame:str='first', # the conditioning frame: the clip's first, or any frame of its video (random clips only)
+                 phase:bool=False, **kwargs): # also hand every frame's phase since the image, from its video's heart rate
         super().__init__(*args, **kwargs)
         if self.n_frames < 2: raise CardiacError(self.dataset, 'clips need at least 2 frames', 'set train.frames to 2 or more')
         if not self.items: raise CardiacError(self.dataset/'FileList.csv', f'has no video with {self.span} frames for a clip',
                                               'lower train.frames or train.stride')
         if self.random_start: self.items = self.items * clips_per_video
         self.motion_std, self.cond_frame = motion_std, cond_frame
+        self.bpm = [latent_heart_rate(self.video(v)) for v in range(len(self.df))] if phase else None  # the dataset is 32 fps
     def __getitem__(self, i):
-        clip, c = super().__getitem__(i)
-        if self.cond_frame == 'any' and self.random_start:
-            z = self.video(self.items[i][0]); frame = z[int(torch.randint(0, len(z), ()))]
-        else: frame = clip[0]
-        return to_motion(clip, frame, self.motion_std), frame, c
+        v = self.items[i][0]; z = self.video(v)
+        s = self.clip_start(len(z)); clip = z[s:s + self.span:self.stride]
+        j = int(torch.randint(0, len(z), ())) if self.cond_frame == 'any' and self.random_start else s  # the image's frame
+        item = (to_motion(clip, z[j], self.motion_std), z[j], torch.tensor(int(self.df.class_id[v])))
+        if self.bpm is None: return item
+        return *item, heartbeat_phase(self.bpm[v], s + self.stride * torch.arange(self.n_frames) - j)[0]
 
 def to_motion(clip:torch.Tensor, # (...,T,4,h,w) latent clips
               frame:torch.Tensor, # (...,4,h,w) their conditioning frames
@@ -102,11 +156,12 @@ def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Spli
                  output, # the model folder (checkpoint.pt, history.csv go here)
                  device=None): # training device
     "A fastai `Learner` that trains a fresh LVDM on random TRAIN clips, dropping frame and class independently."
-    t, std = cfg.train, target_std(latents, cfg)
+    t, std, rates = cfg.train, target_std(latents, cfg), train_heart_rates(latents, cfg)
     dls = dataloaders(latents, bs=t.batch_size, n_frames=t.frames, stride=t.stride, num_workers=t.num_workers, device=device,
-                      source=partial(LatentClips, clips_per_video=t.clips_per_video, motion_std=std, cond_frame=t.cond_frame))
-    drops = [CondDrop(t.frame_dropout, 0), CondDrop(t.cond_dropout, NULL_CLASS)]
-    return diffusion_learner(dls, LatentVideoUNet(new_lvdm(cfg.model, t.frames), std, t.cond_frame), cfg, output, drops, 'LVDM')
+                      source=partial(LatentClips, clips_per_video=t.clips_per_video, motion_std=std, cond_frame=t.cond_frame, phase=rates is not None))
+    drops = [CondDrop(t.frame_dropout, 0), CondDrop(t.cond_dropout, NULL_CLASS)]  # the phase is never dropped
+    net = LatentVideoUNet(new_lvdm(cfg.model, t.frames, rates is not None), std, t.cond_frame, rates, 32 / t.stride)
+    return diffusion_learner(dls, net, cfg, output, drops, 'LVDM')
 
 def target_std(latents, # the latents folder the model trains on
                cfg:dict) -> float|None: # the LVDM configuration: `train.target`, `train.cond_frame` and `train.motion_std`
@@ -119,6 +174,14 @@ def target_std(latents, # the latents folder the model trains on
     if target == 'frames': return None
     if t.get('motion_std') is None: t.motion_std = motion_std(latents, t.frames, t.stride, t.cond_frame)
     return float(t.motion_std)
+
+def train_heart_rates(latents, # the latents folder the model trains on
+                      cfg:dict) -> dict|None: # the LVDM configuration: `train.phase` and `train.heart_rates`
+    "A phased model's heart rates per class (None unless `train.phase`): `train.heart_rates`, measured and set in `cfg` when null."
+    t = cfg.train
+    if not t.get('phase'): return None
+    if t.get('heart_rates') is None: t.heart_rates = class_heart_rates(latents, 'TRAIN')
+    return dict(t.heart_rates)
 
 def train_lvdm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
     "Train the LVDM on a latents folder's TRAIN videos and save it; returns the Learner."
@@ -160,13 +223,15 @@ def guidance_passes(frame:torch.Tensor, class_ids:torch.Tensor, # (B,4,h,w) cond
 
 def video_guided(model, # a `LatentVideoUNet`
                  frame:torch.Tensor, class_ids:torch.Tensor, # the conditions
-                 class_scale:float=1.0, frame_scale:float=1.0, separate:bool=False): # as `guidance_passes`
+                 class_scale:float=1.0, frame_scale:float=1.0, separate:bool=False, # as `guidance_passes`
+                 phase:torch.Tensor|None=None): # a phased model: (B,T) every frame's phase, the same in every pass
     "The guided predictor f(x, t) for `denoise`: every pass in one batch."
     passes = guidance_passes(frame, class_ids, class_scale, frame_scale, separate)
     frames, classes = torch.cat([p[0] for p in passes]), torch.cat([p[1] for p in passes])
     def predict(x, t):
         n = len(passes)
-        out = model(x.repeat(n, *[1] * (x.ndim - 1)), t.repeat(n), frames, classes).chunk(n)
+        extra = () if phase is None else (phase.repeat(n, 1),)
+        out = model(x.repeat(n, *[1] * (x.ndim - 1)), t.repeat(n), frames, classes, *extra).chunk(n)
         return sum(w * o for (_, _, w), o in zip(passes, out))
     return predict
 
@@ -181,10 +246,15 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
     if motion and std is None:
         raise CardiacError(Path(folder)/'training_config.yaml', 'says train.target: motion but gives no train.motion_std',
                            'use the training_config.yaml cardiac-lvdm-train saved with this model')
-    if unet.config.in_channels != 2 * unet.config.out_channels:
-        raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels',
+    if unet.config.in_channels not in (2 * unet.config.out_channels, 2 * unet.config.out_channels + 2):
+        raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels (and 2 for the phase)',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
-    return LatentVideoUNet(unet, std, train.get('cond_frame', 'first')).to(default_device(device)).eval(), sched_cfg
+    rates, phased = train.get('heart_rates'), unet.config.in_channels > 2 * unet.config.out_channels
+    if phased != (rates is not None):
+        raise CardiacError(Path(folder)/'training_config.yaml', f"gives {'no train.heart_rates for a UNet with' if phased else 'train.heart_rates for a UNet without'} phase inputs",
+                           'use the training_config.yaml cardiac-lvdm-train saved with this model')
+    model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1))
+    return model.to(default_device(device)).eval(), sched_cfg
 
 def _trained_with(folder) -> dict:
     "The `train` section saved beside a model (empty for a folder without training_config.yaml)."
@@ -205,25 +275,30 @@ def sample_lvdm(model, sched_cfg:dict, # from `load_lvdm`
                 sampler:str='ddpm', # ddpm (ancestral), ddim, dpmpp, flow_euler
                 batch_size:int=8, # videos per batch
                 num_ref_frames:int|None=None, # frames each window takes over from the last (default: half a window)
+                heart_rates:list|None=None, # a phased model: one rate (bpm) per video (default: `draw_heart_rates` from its TRAIN rates)
                 progress:bool=True): # draw a progress bar over batches
     "Latent videos (N,n_frames,4,h,w), each made from its frame, class and seed in overlapping windows."
     device, window, std, anchored = next(model.parameters()).device, model.window, model.motion_std, model.cond_frame == 'any'
     ref = num_ref_frames or window // 2
     if not 0 < ref < window: raise CardiacError(None, f'--num_ref_frames {ref} must be between 1 and {window - 1} (the window is {window} frames)', 'pass a smaller --num_ref_frames')
+    if heart_rates is not None and not model.phased:
+        raise CardiacError(None, 'a heart rate was given to a LVDM that was not trained with train.phase', 'drop --heart_rate, or train with train.phase: true')
+    if model.phased and heart_rates is None: heart_rates = draw_heart_rates(model.heart_rates, classes, seeds)
     out, batches = [], range(0, len(classes), batch_size)
     for i in (progress_bar(batches, leave=False) if progress else batches):
         f, c = frames[i:i + batch_size].to(device), torch.tensor(classes[i:i + batch_size], device=device)
         gens = sample_generators(seeds[i:i + batch_size])
-        def make_window(start, known, length):  # a window conditioned on `start`, its first frames held to `known`
+        def make_window(start, known, length, since):  # a window conditioned on `start` (`since` frames before its first), its first frames held to `known`
             scheduler = sampling_scheduler(sched_cfg, sampler)
             noise = randn_tensor(known.shape, generator=gens, device=torch.device('cpu')).to(device)
-            return from_motion(denoise(video_guided(model, start, c, class_scale, frame_scale, separate), scheduler, (len(c), length, *f.shape[1:]),
+            phase = heartbeat_phase(heart_rates[i:i + batch_size], since + torch.arange(length), model.fps).to(device) if model.phased else None
+            return from_motion(denoise(video_guided(model, start, c, class_scale, frame_scale, separate, phase), scheduler, (len(c), length, *f.shape[1:]),
                                        gens, num_steps, device, replace=keep_known(to_motion(known, start, std), noise, scheduler)), start, std)
         image = f[:, None]  # (B,1,4,h,w)
-        video = make_window(f, image if anchored else image[:, :0], min(window, n_frames))  # an anchored model is held to the image
+        video = make_window(f, image if anchored else image[:, :0], min(window, n_frames), 0)  # an anchored model is held to the image
         while video.shape[1] < n_frames:
-            known = video[:, -ref:]  # conditioned on the image (anchored) or, as in its training, on the first frame it continues
-            video = torch.cat([video, make_window(f if anchored else known[:, 0], known, window)[:, ref:]], 1)
+            known, at = video[:, -ref:], video.shape[1] - ref  # conditioned on the image (anchored) or, as in its training, on the first frame it continues
+            video = torch.cat([video, make_window(f if anchored else known[:, 0], known, window, at if anchored else 0)[:, ref:]], 1)
         out.append(video[:, :n_frames].float().cpu())
     return torch.cat(out)
 
@@ -274,6 +349,7 @@ def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm`
                     save_as=('mp4', 'jpg'), # mp4 and/or jpg
                     save_latent:bool=False, # also write latents/<name>.safetensors
                     fps:int=32, chunk:int=32, # output frame rate; frames decoded per VAE pass
+                    heart_rates:list|None=None, # a phased model: one rate (bpm) per video, as `sample_lvdm`
                     progress:bool=True):
     "Make, decode and write one video per conditioning frame (skipping those already written); returns the FileList."
     output = Path(output)
@@ -283,7 +359,8 @@ def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm`
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     for idx in (progress_bar(batches, leave=False) if progress and batches else batches):
         videos = sample_lvdm(model, sched_cfg, frames[idx], [classes[i] for i in idx], [seeds[i] for i in idx], n_frames, num_steps,
-                             class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames, progress=False)
+                             class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames,
+                             None if heart_rates is None else [heart_rates[i] for i in idx], progress=False)
         for i, z in zip(idx, videos):
             pixels = to_uint8(decode_latents(vae, z, chunk))
             if save_latent:
@@ -315,6 +392,7 @@ def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM config
                     frame_guidance_scale:float=1.0, # frame guidance scale s_f (with --use_separate_guidance)
                     use_separate_guidance:store_true=False, # guide class and frame with their own scales
                     num_ref_frames:int=None, # frames each window takes over from the one before (default: half a window)
+                    heart_rate:float=None, # every video's heart rate in bpm (a phased model; default: drawn per video from its class's TRAIN rates)
                     ddim:store_true=False, # sample with DDIM (deterministic) instead of the ancestral sampler
                     sampler:str=None, # or name it: ddpm, ddim, dpmpp (DPM-Solver++), flow_euler
                     save_latent:store_true=False, # also write the video latents
@@ -332,6 +410,7 @@ def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM config
     fps = fps or clip_fps(unet)
     df = generate_videos(model, sched_cfg, vae_model, names[:n], cond[:n], classes[:n], sample_seeds(seed, len(names))[:n], output,
                          frames, num_steps, condition_guidance_scale, frame_guidance_scale, use_separate_guidance, sampler, batch_size,
-                         num_ref_frames, [k for k in save_as.split(',') if k], save_latent, fps)
+                         num_ref_frames, [k for k in save_as.split(',') if k], save_latent, fps,
+                         heart_rates=None if heart_rate is None else [heart_rate] * n)
     print(f'{output}: {len(df)} videos of {frames} frames at {fps} fps ({sampler}, {num_steps} steps per window); '
           f"per class {df.class_name.value_counts().sort_index().to_dict()}")

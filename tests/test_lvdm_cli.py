@@ -55,13 +55,16 @@ def test_192_frames_from_a_model_trained_on_8(trained, tmp_path):
     assert '32 fps' in res.stdout and 'per class' in res.stdout
 
 
-def test_same_seed_same_video_and_jpg_output(trained, tmp_path):
+def test_same_seed_same_video_jpg_output_and_heart_rate(trained, tmp_path):
     sample(trained, tmp_path / 'a', '--frames', 12, '--save_latent')
     sample(trained, tmp_path / 'b', '--frames', 12, '--save_latent', '--batch_size', 1)
     za = load_file(str(tmp_path / 'a/latents/sample_000001.safetensors'))['latents']
     zb = load_file(str(tmp_path / 'b/latents/sample_000001.safetensors'))['latents']
     assert za.shape == (12, 4, 14, 14) and (za - zb).abs().max() < 1e-3
     assert len(list((tmp_path / 'a/jpg/sample_000002').glob('*.jpg'))) == 12
+    sample(trained, tmp_path / 'c', '--frames', 12, '--save_latent', '--heart_rate', 55)  # a rate of our choosing, not the drawn one
+    zc = load_file(str(tmp_path / 'c/latents/sample_000001.safetensors'))['latents']
+    assert (zc[0] - za[0]).abs().max() == 0 and (zc - za).abs().max() > 1e-3   # same image, another beat
 
 
 @pytest.mark.parametrize('setup,flags,message', [
