@@ -157,7 +157,7 @@ def write_video(frames:np.ndarray, # (T,H,W) uint8 grayscale
         with av.open(str(tmp), 'w') as out:
             stream = out.add_stream('libx264', rate=fps)
             stream.width, stream.height, stream.pix_fmt = W, H, 'yuv420p'
-            stream.options = {'crf': str(crf), 'threads': '1'}  # one thread: the same frames give the same file
+            stream.options = {'crf': str(crf)}
             for f in frames:
                 out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format='gray')))
             out.mux(stream.encode())
