@@ -249,11 +249,11 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
     if unet.config.in_channels not in (2 * unet.config.out_channels, 2 * unet.config.out_channels + 2):
         raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels (and 2 for the phase)',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
-    rates, phased = train.get('heart_rates'), unet.config.in_channels > 2 * unet.config.out_channels
-    if phased != (rates is not None):
-        raise CardiacError(Path(folder)/'training_config.yaml', f"gives {'no train.heart_rates for a UNet with' if phased else 'train.heart_rates for a UNet without'} phase inputs",
-                           'use the training_config.yaml cardiac-lvdm-train saved with this model')
+    rates = train.get('heart_rates')
     model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1))
+    if model.phased != (rates is not None):
+        raise CardiacError(Path(folder)/'training_config.yaml', f"gives {'no train.heart_rates for a UNet with' if model.phased else 'train.heart_rates for a UNet without'} phase inputs",
+                           'use the training_config.yaml cardiac-lvdm-train saved with this model')
     return model.to(default_device(device)).eval(), sched_cfg
 
 def _trained_with(folder) -> dict:
