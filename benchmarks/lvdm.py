@@ -70,12 +70,12 @@ encode_dataset(vae, ds, lat, show_progress=False)
 
 cfg = cli_config(root / 'configs/lvdm/cardiacnet.yaml', profile(a.profile), a.epochs, a.set)
 model_dir = Path(a.lvdm) if a.lvdm else work / f'lvdm-{a.profile}'
-train_s = train_clips = None
+train_s = train_epochs = None
+epochs_done = lambda: len(pd.read_csv(model_dir / 'history.csv')) if (model_dir / 'history.csv').is_file() else 0
 if not a.lvdm:
-    seed_everything(0); t0 = time.perf_counter()
+    seed_everything(0); t0, done = time.perf_counter(), epochs_done()
     learn = train_lvdm(lat, model_dir, cfg, device=str(dev), show_progress=False)
-    train_s = time.perf_counter() - t0
-    train_clips = len(learn.dls.train_ds) * cfg.train.epochs
+    train_s, train_epochs = time.perf_counter() - t0, epochs_done() - done  # a resumed run trains only the epochs left
 model, sched_cfg = load_lvdm(model_dir, dev)
 fps = clip_fps(model_dir); stride = round(32 / fps)  # a model trained on every second frame makes 16 fps videos
 
@@ -159,8 +159,8 @@ for T in lengths:
 result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, train_frames=cfg.train.frames, model=str(model_dir),
               model_config=dict(cfg.model), vae=str(vae_dir), vae_profile=vae_profile, device=str(dev),
               gpu=torch.cuda.get_device_name() if dev.type == 'cuda' else None, cpu_count=os.cpu_count(), machine=platform.machine(),
-              torch=torch.__version__, train_seconds=round(train_s, 1) if train_s else None,
-              train_clips_per_second=round(train_clips / train_s, 2) if train_s else None, num_steps=a.num_steps, sampler='ddim', fps=fps,
+              torch=torch.__version__, train_epochs_this_run=train_epochs, train_seconds=round(train_s, 1) if train_s else None,
+              train_clips_per_second=round(len(learn.dls.train_ds) * train_epochs / train_s, 2) if train_epochs else None, num_steps=a.num_steps, sampler='ddim', fps=fps,
               train_target='frames' if model.motion_std is None else 'motion', motion_std=model.motion_std, cond_frame=model.cond_frame,
               phased=model.phased, train_heart_rates=model.heart_rates,
               phantom_heart_rate_range_bpm=[60, 110], real_test_heart_rate=real_est,
@@ -168,6 +168,7 @@ result = dict(benchmark='lvdm', profile=a.profile, epochs=cfg.train.epochs, trai
               fvd_real_clips=len(real_feats) if i3d is not None else None, lengths=results)
 if a.lvdm and out.is_file():  # re-scoring a model this script trained: keep the training figures it wrote then
     before = json.loads(out.read_text())
-    if before.get('model') == str(model_dir): result.update(train_seconds=before['train_seconds'], train_clips_per_second=before['train_clips_per_second'])
+    if before.get('model') == str(model_dir):
+        result.update({k: before.get(k) for k in ('train_epochs_this_run', 'train_seconds', 'train_clips_per_second')})
 atomic_write(out, json.dumps(result, indent=2) + '\n')
 print(json.dumps({k: v for k, v in result.items() if k != 'real_test_heart_rate'}, indent=2))

@@ -9,14 +9,16 @@ Run: .venv/bin/python benchmarks/lvdm_phase.py --latents LATENTS --lvdm MODEL [M
 import argparse, json, math
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
-from cardiac_nb.core import atomic_write, load_config, train_scheduler
+from cardiac_nb.core import atomic_write, default_device, load_config, train_scheduler
 from cardiac_nb.vae import LatentFrames
 from cardiac_nb.lvdm import load_lvdm, LatentClips, latent_heart_rate, heartbeat_phase
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--latents', required=True); p.add_argument('--lvdm', nargs='+', required=True)
 p.add_argument('--reps', type=int, default=12, help='noise draws per VAL clip'); p.add_argument('--out', required=True)
+p.add_argument('--device', help='cpu, cuda (default: the best available)')
 a = p.parse_args()
+dev = default_device(a.device)
 
 def periodic_share(z, harmonics:int) -> float: # (T,4,h,w) latents of one video
     "The share of the latents' variance over time that `harmonics` harmonics of the phase fit (least squares)."
@@ -31,7 +33,7 @@ shares = {train.df.FileName[v]: [round(periodic_share(train.video(v), h), 3) for
 
 def phase_losses(folder) -> dict:
     "VAL v-prediction loss of a phased model with the true phase and with wrong ones."
-    model, _ = load_lvdm(folder, 'cpu'); cfg = load_config(Path(folder) / 'training_config.yaml')
+    model, _ = load_lvdm(folder, dev); cfg = load_config(Path(folder) / 'training_config.yaml')
     if not model.phased: return dict(model=str(folder), phased=False)
     s, g = train_scheduler(cfg.scheduler, 'the LVDM configuration'), torch.Generator().manual_seed(0)
     val = LatentClips(a.latents, 'VAL', cfg.train.frames, cfg.train.stride, random_start=False, motion_std=model.motion_std, phase=True)
@@ -42,7 +44,8 @@ def phase_losses(folder) -> dict:
         noise, t = torch.randn(x0.shape, generator=g), torch.randint(0, s.config.num_train_timesteps, (len(x0),), generator=g)
         noisy, target = s.add_noise(x0, noise, t), s.get_velocity(x0, noise, t)
         with torch.no_grad():
-            for k, v in variants.items(): losses[k].append(F.mse_loss(model(noisy, t, frame, c, v), target).item())
+            for k, v in variants.items():
+                losses[k].append(F.mse_loss(model(*(u.to(dev) for u in (noisy, t, frame, c, v))).float().cpu(), target).item())
     history = (Path(folder) / 'history.csv').read_text().strip().splitlines()
     return dict(model=str(folder), phased=True, epochs=len(history) - 1, train_frames=cfg.train.frames, val_clips=len(val),
                 val_loss={k: round(float(np.mean(v)), 4) for k, v in losses.items()})

@@ -331,7 +331,8 @@ def save_model_folder(model, # a diffusers model (ModelMixin): has `save_pretrai
 def load_model_folder(cls, # the diffusers model class expected, e.g. AutoencoderKL
                       folder, # a model folder: config.json + diffusion_pytorch_model.safetensors
                       what:str='model', # what it is, for errors (e.g. 'VAE')
-                      fix:str='check the path'): # how to get a right folder
+                      fix:str='check the path', # how to get a right folder
+                      extend=None): # called with the fresh model before its weights load (to attach modules saved with it)
     "Build `cls` from a folder's config.json and load its safetensors weights, checking names and shapes."
     folder = Path(folder)
     if not folder.is_dir(): raise CardiacError(folder, f'no such {what} folder', fix)
@@ -344,6 +345,7 @@ def load_model_folder(cls, # the diffusers model class expected, e.g. Autoencode
     try: model = cls.from_config(cfg)
     except Exception as e:
         raise CardiacError(folder/'config.json', f'cannot build a {cls.__name__} ({type(e).__name__}: {str(e)[:100]})', fix) from None
+    if extend is not None: extend(model)
     return load_weights(folder/WEIGHTS_NAME, model).eval()
 
 # %% ../nbs/00_core.ipynb #9ea934d8

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
 from functools import partial
 from pathlib import Path
-import math, numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
+import contextlib, math, numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from diffusers import UNetSpatioTemporalConditionModel, AutoencoderKL
 from diffusers.utils.torch_utils import randn_tensor
 from safetensors.torch import save_file, load_file
@@ -18,10 +18,11 @@ from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNE
 from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_fits
 
 # %% auto #0
-__all__ = ['LatentVideoUNet', 'new_lvdm', 'dominant_bpm', 'latent_heart_rate', 'heartbeat_phase', 'class_heart_rates',
-           'draw_heart_rates', 'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std',
-           'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'video_guided', 'load_lvdm',
-           'clip_fps', 'sample_lvdm', 'read_conditioning', 'generate_videos', 'lvdm_sample_cli']
+__all__ = ['LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm', 'latent_heart_rate',
+           'heartbeat_phase', 'class_heart_rates', 'draw_heart_rates', 'LatentClips', 'to_motion', 'from_motion',
+           'motion_std', 'lvdm_learner', 'target_std', 'train_heart_rates', 'train_lvdm', 'lvdm_train_cli',
+           'guidance_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm', 'read_conditioning',
+           'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
@@ -45,20 +46,50 @@ class LatentVideoUNet(nn.Module):
             if phase is None: raise CardiacError(None, 'this LVDM was trained with train.phase and needs every frame\'s phase', 'pass phase (heartbeat_phase)')
             maps.append(torch.stack([phase.cos(), phase.sin()], 2)[..., None, None].expand(-1, -1, -1, H, W).to(x.dtype))
         inp = torch.cat(maps, 2)
-        out = self.unet(F.pad(inp, (pad,) * 4), t, encoder_hidden_states=frame.flatten(1)[:, None].to(x.dtype),
-                        added_time_ids=class_ids[:, None].to(x.dtype)).sample
+        with self.unet.phase_embedding.given(phase) if self.phased else contextlib.nullcontext():
+            out = self.unet(F.pad(inp, (pad,) * 4), t, encoder_hidden_states=frame.flatten(1)[:, None].to(x.dtype),
+                            added_time_ids=class_ids[:, None].to(x.dtype)).sample
         return out[..., pad:pad + H, pad:pad + W]
+
+class PhaseEmbedding(nn.Module):
+    "Every frame's cardiac phase as an offset to a spatio-temporal UNet's time embedding, added in each of its blocks."
+    def __init__(self, dim:int, # the UNet's time-embedding width
+                 harmonics:int=4): # the phase enters as the cosine and sine of 1..harmonics times it
+        super().__init__(); self.harmonics, self.offset = harmonics, None
+        self.mlp = nn.Sequential(nn.Linear(2 * harmonics, dim), nn.SiLU(), nn.Linear(dim, dim))
+        nn.init.zeros_(self.mlp[-1].weight); nn.init.zeros_(self.mlp[-1].bias)  # starts as no offset
+    def forward(self, phase): # (B,T) radians
+        "(B*T, dim) offsets, in the order of the UNet's frames."
+        a = phase.flatten()[:, None].float() * torch.arange(1, self.harmonics + 1, device=phase.device)
+        return self.mlp(torch.cat([a.cos(), a.sin()], 1).to(self.mlp[0].weight.dtype))
+    @contextlib.contextmanager
+    def given(self, phase): # (B,T) radians
+        "Inside, every hooked block adds each frame's offset to the time embedding it is handed."
+        self.offset = self(phase)
+        try: yield
+        finally: self.offset = None
+    def add_offset(self, block, args, kwargs): # a forward pre-hook (with kwargs) of a UNet block
+        if self.offset is not None: kwargs['temb'] = kwargs['temb'] + self.offset.to(kwargs['temb'].dtype)
+        return args, kwargs
+
+def add_phase_embedding(unet:UNetSpatioTemporalConditionModel): # a phased UNet (two more input channels)
+    "Attach a `PhaseEmbedding` as `unet.phase_embedding` (saved with the UNet's weights) and hook it into every block."
+    if unet.config.in_channels != 2 * LATENT_CHANNELS + 2: return unet
+    unet.phase_embedding = PhaseEmbedding(unet.time_embedding.linear_2.out_features)
+    for block in [*unet.down_blocks, unet.mid_block, *unet.up_blocks]:
+        block.register_forward_pre_hook(unet.phase_embedding.add_offset, with_kwargs=True)
+    return unet
 
 def new_lvdm(model_cfg:dict, # the configuration's `model` section (UNetSpatioTemporalConditionModel arguments)
              frames:int, # the training clip length
-             phased:bool=False): # also take every frame's cardiac phase (two more input channels)
+             phased:bool=False): # also take every frame's cardiac phase (two input channels and a `PhaseEmbedding`)
     "A fresh spatio-temporal UNet for 4x14x14 latents (padded to 16): 8 input channels (10 phased), one cross-attention token, one time id."
     cfg = dict(model_cfg); n = len(cfg['block_out_channels'])
-    return UNetSpatioTemporalConditionModel(
+    return add_phase_embedding(UNetSpatioTemporalConditionModel(
         sample_size=16, in_channels=2 * LATENT_CHANNELS + 2 * phased, out_channels=LATENT_CHANNELS, num_frames=frames,
         cross_attention_dim=LATENT_CHANNELS * 14 * 14, projection_class_embeddings_input_dim=cfg['addition_time_embed_dim'],
         down_block_types=('CrossAttnDownBlockSpatioTemporal',) * (n - 1) + ('DownBlockSpatioTemporal',),
-        up_block_types=('UpBlockSpatioTemporal',) + ('CrossAttnUpBlockSpatioTemporal',) * (n - 1), **cfg)
+        up_block_types=('UpBlockSpatioTemporal',) + ('CrossAttnUpBlockSpatioTemporal',) * (n - 1), **cfg))
 
 # %% ../nbs/05_lvdm.ipynb #dd350445
 def dominant_bpm(s:np.ndarray, # a (T,) signal of one video
@@ -239,7 +270,8 @@ def video_guided(model, # a `LatentVideoUNet`
 def load_lvdm(folder, # a model folder from cardiac-lvdm-train
               device=None): # where to put the UNet
     "The LVDM (wrapped for 14x14 latents) and its scheduler configuration."
-    unet = load_model_folder(UNetSpatioTemporalConditionModel, folder, 'LVDM', 'train one with cardiac-lvdm-train, or check --unet')
+    unet = load_model_folder(UNetSpatioTemporalConditionModel, folder, 'LVDM', 'train one with cardiac-lvdm-train, or check --unet',
+                             extend=add_phase_embedding)
     sched_cfg = saved_scheduler(folder, 'cardiac-lvdm-train')
     train = _trained_with(folder); motion = train.get('target', 'frames') == 'motion'  # older models diffused frames
     std = train.get('motion_std') if motion else None
