@@ -72,8 +72,8 @@ class PhaseEmbedding(nn.Module):
         if self.offset is not None: kwargs['temb'] = kwargs['temb'] + self.offset.to(kwargs['temb'].dtype)
         return args, kwargs
 
-def add_phase_embedding(unet:UNetSpatioTemporalConditionModel): # a phased UNet (two more input channels)
-    "Attach a `PhaseEmbedding` as `unet.phase_embedding` (saved with the UNet's weights) and hook it into every block."
+def add_phase_embedding(unet:UNetSpatioTemporalConditionModel): # an LVDM UNet; one without the phase's two input channels is left as it is
+    "Give a phased UNet a `PhaseEmbedding` as `unet.phase_embedding` (saved with its weights), hooked into every block."
     if unet.config.in_channels != 2 * LATENT_CHANNELS + 2: return unet
     unet.phase_embedding = PhaseEmbedding(unet.time_embedding.linear_2.out_features)
     for block in [*unet.down_blocks, unet.mid_block, *unet.up_blocks]:
