@@ -151,13 +151,13 @@ def write_video(frames:np.ndarray, # (T,H,W) uint8 grayscale
                 path, # the .mp4 to write (atomically)
                 fps:int=32, # frames per second
                 crf:int=15): # H.264 quality (0 lossless .. 51 worst); 15 keeps the speckle
-    "Write grayscale frames as an H.264 mp4 at `fps`, atomically."
+    "Write grayscale frames as an H.264 mp4 at `fps`, atomically; the same frames always give the same file."
     T, H, W = frames.shape
     with atomic_path(path) as tmp:
         with av.open(str(tmp), 'w') as out:
             stream = out.add_stream('libx264', rate=fps)
             stream.width, stream.height, stream.pix_fmt = W, H, 'yuv420p'
-            stream.options = {'crf': str(crf)}
+            stream.options = {'crf': str(crf), 'x264-params': 'mbtree=0'}  # mbtree reads unset memory: files would differ
             for f in frames:
                 out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format='gray')))
             out.mux(stream.encode())
