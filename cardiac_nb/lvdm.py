@@ -36,7 +36,7 @@ class LatentVideoUNet(nn.Module):
     @property
     def window(self) -> int: return self.unet.config.num_frames  # the clip length it was trained on
     @property
-    def phased(self) -> bool: return self.unet.config.in_channels == 2 * LATENT_CHANNELS + 2  # takes the phase as cos and sin maps
+    def phased(self) -> bool: return _takes_phase(self.unet)
     def forward(self, x, t, frame, class_ids, # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
                 phase=None): # a phased model: (B,T) every frame's phase since the conditioning frame (`heartbeat_phase`)
         T, H, W = x.shape[1], x.shape[-2], x.shape[-1]
@@ -72,9 +72,11 @@ class PhaseEmbedding(nn.Module):
         if self.offset is not None: kwargs['temb'] = kwargs['temb'] + self.offset.to(kwargs['temb'].dtype)
         return args, kwargs
 
+def _takes_phase(unet) -> bool: return unet.config.in_channels == 2 * LATENT_CHANNELS + 2  # the phase's cos and sin maps join the input
+
 def add_phase_embedding(unet:UNetSpatioTemporalConditionModel): # an LVDM UNet; one without the phase's two input channels is left as it is
     "Give a phased UNet a `PhaseEmbedding` as `unet.phase_embedding` (saved with its weights), hooked into every block."
-    if unet.config.in_channels != 2 * LATENT_CHANNELS + 2: return unet
+    if not _takes_phase(unet): return unet
     unet.phase_embedding = PhaseEmbedding(unet.time_embedding.linear_2.out_features)
     for block in [*unet.down_blocks, unet.mid_block, *unet.up_blocks]:
         block.register_forward_pre_hook(unet.phase_embedding.add_offset, with_kwargs=True)
