@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #abaa5585
 from __future__ import annotations
-import os, sys, json, random, contextlib, functools, shutil, tempfile, warnings
+import os, sys, json, random, contextlib, functools, shutil, tempfile, time, warnings
 # torchvision (imported by fastai) warns about its own use of torch.jit.script on torch 2.14: not ours to act on,
 # and it would precede every command's output
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
@@ -15,13 +15,14 @@ from fastcore.script import call_parse
 from safetensors.torch import save_file, load_file
 
 # %% auto #0
-__all__ = ['CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'OBJECTIVES', 'SAMPLERS', 'CardiacError', 'Problems', 'cli',
-           'parallel_map', 'RunPaths', 'class_id', 'seed_everything', 'default_device', 'mixed_precision',
-           'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp', 'save_weights', 'load_weights',
-           'apply_overrides', 'load_config', 'cli_config', 'save_config', 'save_model_folder', 'load_model_folder',
-           'EMA', 'Checkpoint', 'CSVLog', 'resume_checkpoint', 'fit_resumable', 'training_losses', 'train_scheduler',
-           'is_flow', 'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'choose_sampler', 'saved_scheduler',
-           'sample_generators', 'denoise', 'noised', 'keep_known', 'diffusion_learner']
+__all__ = ['CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'STEP_PHASES', 'OBJECTIVES', 'SAMPLERS', 'CardiacError',
+           'Problems', 'cli', 'parallel_map', 'RunPaths', 'class_id', 'seed_everything', 'default_device',
+           'mixed_precision', 'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp', 'save_weights',
+           'load_weights', 'apply_overrides', 'load_config', 'cli_config', 'save_config', 'save_model_folder',
+           'load_model_folder', 'adamw', 'EMA', 'Checkpoint', 'CSVLog', 'resume_checkpoint', 'fit_resumable',
+           'training_losses', 'StepTimer', 'train_scheduler', 'is_flow', 'CondDrop', 'DiffusionTraining',
+           'sampling_scheduler', 'choose_sampler', 'saved_scheduler', 'sample_generators', 'denoise', 'noised',
+           'keep_known', 'diffusion_learner']
 
 # %% ../nbs/00_core.ipynb #82a8b2da
 class CardiacError(Exception):
@@ -351,6 +352,11 @@ def load_model_folder(cls, # the diffusers model class expected, e.g. Autoencode
 # %% ../nbs/00_core.ipynb #9ea934d8
 from fastai.callback.core import Callback
 
+def adamw(wd:float=0.01): # decoupled weight decay
+    "fastai's Adam (decoupled weight decay, betas 0.9/0.99, eps 1e-5) as torch's fused `AdamW`: one kernel for every tensor, no Python loop per parameter."
+    from fastai.optimizer import OptimWrapper
+    return functools.partial(OptimWrapper, opt=functools.partial(torch.optim.AdamW, betas=(0.9, 0.99), eps=1e-5, weight_decay=wd, fused=True))
+
 class EMA(Callback):
     "Keep an exponential moving average of the model's weights after every optimiser step (as `learn.ema`)."
     order = 65  # after the optimiser step
@@ -359,7 +365,7 @@ class EMA(Callback):
     def before_fit(self):
         if self.shadow is None:
             from diffusers.training_utils import EMAModel
-            self.shadow = EMAModel(self.learn.model.parameters(), decay=self.decay)
+            self.shadow = EMAModel(self.learn.model.parameters(), decay=self.decay, foreach=True)  # one fused update for every tensor
             self.shadow.to(next(self.learn.model.parameters()).device)
     def after_step(self): self.shadow.step(self.learn.model.parameters())
     @contextlib.contextmanager
@@ -370,15 +376,29 @@ class EMA(Callback):
         try: yield self.learn.model
         finally: self.shadow.restore(params)
 
+def _python_numbers(o):
+    "Numpy scalars as Python numbers, all the way down: fastai's schedules set hyper-parameters as numpy floats, which `torch.load(weights_only=True)` refuses."
+    if isinstance(o, np.generic): return o.item()
+    if isinstance(o, dict): return {k: _python_numbers(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(_python_numbers(v) for v in o)
+    return o
+
 class Checkpoint(Callback):
-    "After every epoch, save model, optimiser, EMA and epoch to `path` (atomically), for `resume_checkpoint`."
+    "Save model, optimiser, EMA and epoch to `path` (atomically) after the last epoch and after any epoch `every` seconds after the last save, for `resume_checkpoint`."
     order = 70
-    def __init__(self, path): self.path = Path(path) # the checkpoint file (e.g. models/vae/checkpoint.pt)
+    def __init__(self, path, # the checkpoint file (e.g. models/vae/checkpoint.pt)
+                 every:float=60): # seconds of training between saves (0: after every epoch)
+        self.path, self.every = Path(path), every
+    def before_fit(self): self.saved = time.time()
     def after_epoch(self):
+        if self.epoch < self.n_epoch - 1 and time.time() - self.saved < self.every: return
         ema = getattr(self.learn, 'ema', None)
-        state = {'model': self.learn.model.state_dict(), 'opt': self.learn.opt.state_dict(), 'epoch': self.epoch,
+        opt = self.learn.opt.state_dict()
+        if isinstance(opt, dict) and 'param_groups' in opt: opt = {**opt, 'param_groups': _python_numbers(opt['param_groups'])}  # torch's optimisers
+        state = {'model': self.learn.model.state_dict(), 'opt': opt, 'epoch': self.epoch,
                  'ema': ema.shadow.state_dict() if ema is not None and ema.shadow is not None else None}
         with atomic_path(self.path) as tmp: torch.save(state, tmp)
+        self.saved = time.time()
 
 from fastai.callback.progress import CSVLogger
 
@@ -420,10 +440,12 @@ def resume_checkpoint(learn, # a Learner with the same model, optimiser and call
 
 def fit_resumable(learn, # a Learner with `Checkpoint` and `CSVLog` callbacks writing into `output`
                   output, # the run's folder (checkpoint.pt, history.csv)
-                  epochs:int, lr:float, # total epochs and the learning rate
+                  epochs:int, lr:float, # total epochs and the (peak) learning rate
                   resume:bool=True, # go on from output/checkpoint.pt, else start afresh (old checkpoint and log removed)
-                  show_progress:bool=True): # draw fastai's progress bars
-    "Train to `epochs`, resuming a stopped run; data-parallel under `accelerate launch`."
+                  show_progress:bool=True, # draw fastai's progress bars
+                  warmup:float|None=None): # fastai's one-cycle schedule with this share of the epochs warming up; None: a constant rate
+    "Train to `epochs`, resuming a stopped run (the schedule goes on where it stopped); data-parallel under `accelerate launch`."
+    import fastai.callback.schedule  # noqa: gives Learner its fit_one_cycle
     output = Path(output)
     if resume: start = resume_checkpoint(learn, output/'checkpoint.pt')
     else:
@@ -433,7 +455,8 @@ def fit_resumable(learn, # a Learner with `Checkpoint` and `CSVLog` callbacks wr
     elif not show_progress: ctx = learn.no_bar()
     else: ctx = contextlib.nullcontext()
     with ctx:
-        if start < epochs: learn.fit(epochs, lr, start_epoch=start)
+        if start < epochs and warmup is None: learn.fit(epochs, lr, start_epoch=start)
+        elif start < epochs: learn.fit_one_cycle(epochs, lr, pct_start=warmup, start_epoch=start)
     return learn
 
 def training_losses(learn, # a Learner after `fit_resumable`
@@ -443,6 +466,64 @@ def training_losses(learn, # a Learner after `fit_resumable`
     if len(steps): return [float(l) for l in steps], 'step'
     import pandas as pd
     return pd.read_csv(Path(output)/'history.csv').train_loss.tolist(), 'epoch'
+
+# %% ../nbs/00_core.ipynb #8d01d5b0
+STEP_PHASES = ('data', 'prep', 'forward', 'backward', 'clip', 'optimizer', 'ema', 'other')  # a training step, in order
+
+class _Mark(Callback):
+    "Notes the time of its events for a `StepTimer`; one runs before every other callback of an event, one after."
+    def __init__(self, timer, order:int, late:bool): self.timer, self.order, self.late = timer, order, late
+    def _at(self, event:str):
+        if self.training or event in ('before_validate', 'after_validate', 'after_epoch'): self.timer.mark(event, self.late)
+    def before_batch(self): self._at('before_batch')
+    def after_loss(self): self._at('after_loss')
+    def before_step(self): self._at('before_step')
+    def after_step(self): self._at('after_step')
+    def after_batch(self): self._at('after_batch')
+    def before_validate(self): self._at('before_validate')
+    def after_validate(self): self._at('after_validate')
+    def after_epoch(self): self._at('after_epoch')
+
+class StepTimer:
+    "Where a fastai `Learner`'s training time goes: seconds per step in each of `STEP_PHASES`, validation, epoch ends, and the step's FLOPs."
+    # (phase, from event and callback position, to event and position): early marks run first in an event, late ones last
+    SPANS = (('prep', ('before_batch', 0), ('before_batch', 1)), ('forward', ('before_batch', 1), ('after_loss', 1)),
+             ('backward', ('after_loss', 1), ('before_step', 0)), ('clip', ('before_step', 0), ('before_step', 1)),
+             ('optimizer', ('before_step', 1), ('after_step', 0)), ('ema', ('after_step', 0), ('after_step', 1)),
+             ('other', ('after_step', 1), ('after_batch', 1)))
+    def __init__(self, skip:int=2, # first steps left out (warm-up); the first also counts the FLOPs
+                 count_flops:bool=True): # count one training step's forward and backward FLOPs
+        self.skip, self.count_flops = skip, count_flops
+        self.callbacks = [_Mark(self, -1000, False), _Mark(self, 1000, True)]
+        self.totals, self.steps, self.flops, self.t, self.last_end, self.counter = {}, 0, None, {}, None, None
+    def mark(self, event:str, late:bool):
+        now = time.perf_counter(); self.t[(event, int(late))] = now
+        if (event, late) == ('before_batch', False):
+            if self.steps == 0 and self.count_flops:
+                from torch.utils.flop_counter import FlopCounterMode
+                self.counter = FlopCounterMode(display=False); self.counter.__enter__()
+            self.t['data'] = now - self.last_end if self.last_end is not None else 0.0
+        elif (event, late) == ('before_step', False) and self.counter is not None:
+            self.counter.__exit__(None, None, None); self.flops, self.counter = self.counter.get_total_flops(), None
+        elif (event, late) == ('after_batch', True):
+            self.steps += 1; self.last_end = time.perf_counter()
+            if self.steps > self.skip:
+                spans = {'data': self.t['data'], **{name: self.t[b] - self.t[a] for name, a, b in self.SPANS}}
+                for k, v in spans.items(): self.totals[k] = self.totals.get(k, 0.0) + v
+        elif (event, late) == ('after_validate', True):
+            self.totals['validation'] = self.totals.get('validation', 0.0) + now - self.t[('before_validate', 0)]; self.last_end = None
+        elif (event, late) == ('after_epoch', True):
+            self.totals['epoch_end'] = self.totals.get('epoch_end', 0.0) + now - self.t[('after_epoch', 0)]; self.last_end = None
+    def summary(self) -> dict:
+        "Mean seconds per timed step in each phase, the share of forward and backward in a step, and the FLOPs of one step."
+        n = max(self.steps - self.skip, 1)
+        per_step = {k: self.totals.get(k, 0.0) / n for k in STEP_PHASES}
+        step = sum(per_step.values())
+        fb = per_step['forward'] + per_step['backward']
+        return dict(timed_steps=self.steps - self.skip, seconds_per_step=per_step, step_seconds=step,
+                    validation_seconds=self.totals.get('validation', 0.0), epoch_end_seconds=self.totals.get('epoch_end', 0.0),
+                    forward_backward_share=fb / step if step else None, flops_per_step=self.flops,
+                    forward_backward_gflops=self.flops / fb / 1e9 if self.flops and fb else None)
 
 # %% ../nbs/00_core.ipynb #ebcaf746
 from diffusers import DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler, FlowMatchEulerDiscreteScheduler
@@ -576,13 +657,11 @@ def diffusion_learner(dls, # fastai DataLoaders of (x0, *conditions) batches
                       drops=(), # one `CondDrop` per condition
                       what:str='model'): # named in configuration errors
     "A fastai `Learner` for a diffusion model: noise and targets, condition dropout, clipping, EMA, checkpoints, CSV log."
-    from functools import partial
     from fastai.learner import Learner
-    from fastai.optimizer import Adam
     from fastai.callback.training import GradientClip
     t = cfg.train
     scheduler = train_scheduler(cfg.scheduler, f'the {what} configuration')
-    learn = Learner(dls, model, loss_func=torch.nn.MSELoss(), opt_func=partial(Adam, wd=t.weight_decay),
+    learn = Learner(dls, model, loss_func=torch.nn.MSELoss(), opt_func=adamw(t.weight_decay),
                     cbs=[DiffusionTraining(scheduler, drops, t.get('noise_offset', 0.0)), GradientClip(t.grad_clip),
                          EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
     learn.noise_scheduler = scheduler
