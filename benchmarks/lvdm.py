@@ -22,7 +22,7 @@ from cardiac_nb.data import read_filelist, read_video, write_video
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
 from cardiac_nb.lidm import sample_seeds
-from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps, dominant_bpm, latent_heart_rate, draw_heart_rates
+from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps, latent_heart_rate, draw_heart_rates, pixel_heart_rate
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
@@ -87,10 +87,6 @@ cond_pixels = decode_latents(vae, cond)
 real_lat = [test.video(v)[::stride] for v in range(n)]  # the real video of each conditioning frame, at the model's clip rate
 asked = draw_heart_rates(model.heart_rates, classes, seeds) if model.phased else None  # what sampling draws by itself, recorded
 
-def heart_rate(frames:np.ndarray, mask:np.ndarray, fps:float=32.0) -> float: # (T,H,W) uint8, (H,W) bool
-    "The heart rate (bpm) seen in the mean intensity inside `mask`."
-    return dominant_bpm(frames[:, mask].mean(1), fps)
-
 def latent_motion(z) -> np.ndarray: # (T,4,h,w) latents of one video
     "How far every latent frame is from the first."
     z = torch.as_tensor(z).float().flatten(1)
@@ -105,11 +101,6 @@ def latent_drift(z, real) -> float: # (T,4,h,w) latents of a generated video and
     "How far a video has wandered from its first frame by its last quarter, over the real video's mean distance (near 1: it keeps coming back)."
     return float(latent_motion(z)[-(len(z) // 4):].mean() / latent_motion(real).mean())
 
-def pool_mask(img:np.ndarray) -> np.ndarray: # (H,W) uint8 first frame
-    "The blood pools: dark pixels inside the ultrasound sector (bright somewhere along their row)."
-    sector = img > 8
-    return (img < np.percentile(img[sector], 25)) & (np.cumsum(sector, 1) > 0) & (np.cumsum(sector[:, ::-1], 1)[:, ::-1] > 0)
-
 # the estimator on real TEST videos, against the phantom's true rates
 manifest = pd.read_csv(work / 'phantom/CardiacNet/phantom.csv')
 truth = {f'{r.class_name}_{int(r.case):03d}': r.heart_rate for r in manifest.itertuples()}  # prepare names videos <class>_<case>
@@ -117,7 +108,7 @@ real_est = []
 for k, r in enumerate(real_df.itertuples()):
     v = read_video(ds / r.video_path)
     true = truth.get(r.FileName)
-    real_est.append(dict(video=r.FileName, frames=len(v), estimated_bpm=round(heart_rate(v, pool_mask(v[0])), 1),
+    real_est.append(dict(video=r.FileName, frames=len(v), estimated_bpm=round(pixel_heart_rate(v), 1),
                          latent_bpm=round(latent_heart_rate(test.video(k)), 1), true_bpm=round(float(true), 1) if true is not None else None))
 
 try:
@@ -141,7 +132,7 @@ for T in lengths:
         for name, v in zip(test.df.FileName, pixels): write_video(v, Path(a.save_videos) / str(T) / f'{name}.mp4')
     first = torch.stack([torch.from_numpy(v[0]).float()[None] / 127.5 - 1 for v in pixels])
     ff_psnr = psnr(first, cond_pixels).tolist()
-    bpm = [heart_rate(v, pool_mask(v[0]), fps) for v in pixels]
+    bpm = [pixel_heart_rate(v, fps) for v in pixels]
     lat_bpm = [latent_heart_rate(z, fps) for z in videos]
     step_ratio = [latent_steps(z).mean() / latent_steps(r).mean() for z, r in zip(videos, real_lat)]  # vs the frame's own video, same fps
     drift = [latent_drift(z, r) for z, r in zip(videos, real_lat)]

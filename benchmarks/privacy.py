@@ -13,7 +13,7 @@ import numpy as np, torch
 from cardiac_nb.core import atomic_write, load_config, seed_everything, default_device
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, LatentFrames
-from cardiac_nb.privacy import train_reid, load_reid, reference_embeddings, best_matches, embed
+from cardiac_nb.privacy import train_reid, load_reid, reference_embeddings, best_matches, embed, plant_copies
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='smoke'); p.add_argument('--work', default='runs/bench-privacy')
@@ -34,11 +34,10 @@ model, info = load_reid(model_dir, dev)
 
 train, test = LatentFrames(lat, 'TRAIN'), LatentFrames(lat, 'TEST')
 std = torch.cat([train.video(v) for v in range(len(train.df))]).std().item()
-g = torch.Generator().manual_seed(0)
-frames = torch.stack([train.video(v)[len(train.video(v)) // 2] for v in range(len(train.df))])
-kinds = {'exact copy': frames, 'noise 5% std': frames + 0.05 * std * torch.randn(frames.shape, generator=g),
-         'noise 10% std': frames + 0.10 * std * torch.randn(frames.shape, generator=g),
-         'shift 1 latent px': torch.roll(frames, (1, 0), (-2, -1)), 'intensity x1.1': frames * 1.1}
+planted = lambda noise: plant_copies(lat, 'TRAIN', noise=noise * std, seed=0)[0]  # the evaluation's planted copies, at two noise levels
+five, ten = planted(0.05), planted(0.10)
+kinds = {'exact copy': five['exact copy'], 'noise 5% std': five['copy + noise'], 'noise 10% std': ten['copy + noise'],
+         'shift 1 latent px': five['copy, shifted'], 'intensity x1.1': five['copy, brighter']}
 ref, owner, _ = reference_embeddings(model, lat)
 scores = {k: best_matches(model, z, ref, owner, progress=False)[0] for k, z in kinds.items()}
 new = torch.cat([test.video(v)[::8] for v in range(len(test.df))])
@@ -60,7 +59,7 @@ result = dict(benchmark='privacy', profile=a.profile, model_config=dict(cfg.mode
               machine=platform.machine(), torch=torch.__version__, train_seconds=round(train_s, 1),
               threshold=round(info['threshold'], 4), threshold_all_frames=round(info['threshold_all_frames'], 4),
               test_auc=round(info['test_auc'], 4), auc_target=0.95, train_videos=len(train.df), test_videos=len(test.df),
-              threshold_in_force=info['reference_frames'], planted_dropped_share=dropped, planted_per_kind=len(frames),
+              threshold_in_force=info['reference_frames'], planted_dropped_share=dropped, planted_per_kind=len(five['exact copy']),
               new_latents=len(new), new_kept_share=new_kept,
               scale=dict(synthetic=2000, reference_videos=700, frames_per_video=64, embed_reference_seconds=round(embed_s, 2),
                          compare_seconds=round(match_s, 2), peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)))

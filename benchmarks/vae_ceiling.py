@@ -13,11 +13,11 @@ from something no codec could have:
 Run: .venv/bin/python benchmarks/vae_ceiling.py   -> benchmarks/results/vae-ceiling.json"""
 import argparse, copy, json, platform
 from pathlib import Path
-import numpy as np, scipy.fft as sf, torch, torch.nn.functional as F
+import numpy as np, torch, torch.nn.functional as F
 from cardiac_nb.core import atomic_write, CLASSES
 from cardiac_nb.data import VideoFrames, PrepareOptions, normalize_intensity, resample_fps, resize_frames
 from cardiac_nb.phantom import phantom_dataset, draw_patient, render_patient, _patient_seed
-from cardiac_nb.vae import psnr
+from cardiac_nb.vae import psnr, dct_best
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--work', default='runs/bench-vae'); p.add_argument('--noise_patients', type=int, default=3, help='patients per class for the noise floor')
@@ -30,13 +30,6 @@ x = torch.stack([test[j][0] for j in range(len(test))])  # (N,1,112,112) in [-1,
 mean_psnr = lambda r: round(psnr(x, r.clamp(-1, 1)).mean().item(), 2)
 
 bilinear = F.interpolate(F.interpolate(x, size=(28, 28), mode='area'), size=(112, 112), mode='bilinear', align_corners=False)
-coef = sf.dctn(x[:, 0].numpy(), axes=(1, 2), norm='ortho')
-mag = np.abs(coef).reshape(len(coef), -1)
-def best_k(k):
-    "Each frame from its k largest DCT coefficients."
-    keep = np.abs(coef) >= np.partition(mag, -k, axis=1)[:, -k][:, None, None]
-    return torch.from_numpy(sf.idctn(np.where(keep, coef, 0), axes=(1, 2), norm='ortho')).float()[:, None]
-
 def noise_floor(class_name, index):
     "PSNR (dB) of one patient's video rendered with and without the per-frame noise, both ingested as `prepare` does."
     rng = np.random.default_rng(_patient_seed(0, class_name, index)); pat = draw_patient(rng, class_name)
@@ -51,7 +44,7 @@ def noise_floor(class_name, index):
 floors = [noise_floor(c, i) for c in CLASSES for i in range(a.noise_patients)]
 
 result = dict(benchmark='vae_ceiling', test_frames=len(x), latent_numbers=4 * 14 * 14, machine=platform.machine(), torch=torch.__version__,
-              psnr_db=dict(bilinear_28x28=mean_psnr(bilinear), **{f'dct_best_{k}': mean_psnr(best_k(k)) for k in (784, 1568, 3136)}),
+              psnr_db=dict(bilinear_28x28=mean_psnr(bilinear), **{f'dct_best_{k}': mean_psnr(dct_best(x, k)) for k in (784, 1568, 3136)}),
               noise_floor_db=dict(mean=round(float(np.mean(floors)), 2), min=round(float(np.min(floors)), 2), max=round(float(np.max(floors)), 2),
                                   patients=len(floors)),
               psnr_target_db=30.0)

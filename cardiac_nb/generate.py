@@ -13,7 +13,7 @@ from .data import FILELIST_COLUMNS, read_filelist, split_patients, write_preview
 from .vae import load_vae
 from .lidm import load_lidm, class_plan, sample_seeds, sample_lidm, write_samples, check_vae_fits
 from .privacy import apply_privacy, load_reid
-from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos
+from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos, draw_heart_rates
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
@@ -224,7 +224,7 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
                    frames:int=192, lidm_steps:int=256, lvdm_steps:int=256, # frames per video; sampling steps of each model
                    class_ids:str='4', lidm_guidance_scale:float=5.0, # the LIDM's classes and guidance
                    condition_guidance_scale:float=1.0, frame_guidance_scale:float=1.0, use_separate_guidance:bool=False, # the LVDM's guidance
-                   num_ref_frames:int|None=None, fps:int|None=None, # window overlap; frame rate (default: the LVDM's clip rate)
+                   num_ref_frames:int|None=None, fps:int|None=None, # window overlap; frame rate (default: the LVDM's clip rate; a multiple of it fills in the frames between)
                    lidm_sampler:str='ddpm', lvdm_sampler:str='ddpm', # samplers (ddpm, ddim, dpmpp, flow_euler)
                    lidm_batch_size:int=256, batch_size:int=8, # LIDM images and LVDM videos per batch
                    work=None, seed:int=0, device=None, progress:bool=True):
@@ -261,10 +261,11 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
     made = work/'lvdm'
     already = sum((made/'mp4'/f'{n}.mp4').is_file() and (made/'jpg'/n).is_dir() for n in chosen.FileName)
     print(f'[2/3] LVDM: {num_videos} videos of {frames} frames ({already} already made) into {made}', flush=True)
-    videos = generate_videos(lvdm_model, lvdm_sched, vae_model, chosen.FileName.tolist(), cond[at], [classes[i] for i in at],
-                             video_seeds(chosen.FileName.tolist(), samples, seed), made, frames, lvdm_steps, condition_guidance_scale,
-                             frame_guidance_scale, use_separate_guidance, lvdm_sampler, batch_size, num_ref_frames, ('mp4', 'jpg'),
-                             False, settings['fps'], progress=progress)
+    seeds, video_classes = video_seeds(chosen.FileName.tolist(), samples, seed), [classes[i] for i in at]
+    rates = draw_heart_rates(lvdm_model.heart_rates, video_classes, seeds) if lvdm_model.phased else None  # what sampling would draw, kept for the audit
+    videos = generate_videos(lvdm_model, lvdm_sched, vae_model, chosen.FileName.tolist(), cond[at], video_classes, seeds, made, frames,
+                             lvdm_steps, condition_guidance_scale, frame_guidance_scale, use_separate_guidance, lvdm_sampler, batch_size,
+                             num_ref_frames, ('mp4', 'jpg'), False, settings['fps'], heart_rates=rates, progress=progress)
 
     print(f'[3/3] the dataset: {output}', flush=True)
     df = synthetic_filelist(videos, split, seed)
@@ -277,7 +278,8 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
     leaks = find_reference_names(output, reference_names(reference))
     if leaks: raise CardiacError(output, f'names a real video or patient: {leaks[:3]}', 'this is a bug: do not share the folder, and report it')
     counts = dict(lidm_images=len(samples), privacy_kept=len(kept), top_up_images=len(samples) - math.ceil(num_videos * oversample),
-                  videos=len(df), per_class=df.class_name.value_counts().sort_index().to_dict(), per_split=df.Split.value_counts().to_dict())
+                  videos=len(df), per_class=df.class_name.value_counts().sort_index().to_dict(), per_split=df.Split.value_counts().to_dict(),
+                  heart_rates_bpm=None if rates is None else {n: round(r, 2) for n, r in zip(chosen.FileName, rates)})
     atomic_write(output/'generation.json', json.dumps({'settings': settings, 'complete': True, **counts}, indent=2))
     print(f"{output}: {len(df)} synthetic videos ({len(kept)} of {len(samples)} LIDM images passed the privacy filter); "
           f"per class {counts['per_class']}; per split {counts['per_split']}")
@@ -310,7 +312,7 @@ def synthetic_cli(lidm:str='models/lidm_cardiacnet', # the LIDM folder (cardiac-
                   sampler:str=None, # or name it: ddpm, ddim, dpmpp (DPM-Solver++), flow_euler
                   lidm_batch_size:int=256, # LIDM images per batch
                   batch_size:int=8, # LVDM videos per batch
-                  fps:int=None, # frame rate of the videos (default: the LVDM's training clips' rate)
+                  fps:int=None, # frame rate of the videos (default: the LVDM's training clips' rate; a multiple of it fills in the frames between)
                   work:str=None, # where the intermediate samples go (default: samples/cardiac_synthetic of the run)
                   seed:int=0, # the run's seed: images, videos and split
                   device:str=None): # cpu, cuda, ... (default: the best available)

@@ -50,7 +50,7 @@ def fit_and_save(learn, # a Learner from one of the stages' `*_learner` function
                  resume:bool=True, # go on from output/checkpoint.pt
                  show_progress:bool=True):
     "Train (resuming if asked), then save the EMA weights as a diffusers folder with scheduler and configuration."
-    fit_resumable(learn, output, cfg.train.epochs, cfg.train.lr, resume, show_progress)
+    fit_resumable(learn, output, cfg.train.epochs, cfg.train.lr, resume, show_progress, cfg.train.get('warmup'))
     with learn.ema.averaged() as model:
         save_model_folder(model.unet.float(), output, config=cfg)
     learn.noise_scheduler.save_pretrained(output)

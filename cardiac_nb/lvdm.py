@@ -18,11 +18,11 @@ from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNE
 from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_fits
 
 # %% auto #0
-__all__ = ['LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm', 'latent_heart_rate',
-           'heartbeat_phase', 'class_heart_rates', 'draw_heart_rates', 'LatentClips', 'to_motion', 'from_motion',
-           'motion_std', 'lvdm_learner', 'target_std', 'train_heart_rates', 'train_lvdm', 'lvdm_train_cli',
-           'guidance_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm', 'read_conditioning',
-           'generate_videos', 'lvdm_sample_cli']
+__all__ = ['LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm', 'principal_bpm',
+           'latent_heart_rate', 'pixel_heart_rate', 'heartbeat_phase', 'class_heart_rates', 'draw_heart_rates',
+           'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std', 'train_heart_rates',
+           'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm',
+           'read_conditioning', 'interpolate_frames', 'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
@@ -31,10 +31,12 @@ class LatentVideoUNet(nn.Module):
                  motion_std:float|None=None, # the scale of its `to_motion` target (None: it diffuses the frames themselves)
                  cond_frame:str='first', # which frame of its video conditioned a training clip: first (the clip's) or any
                  heart_rates:dict|None=None, # a phased model's TRAIN heart rates per class (`class_heart_rates`), to draw from
-                 fps:float=32): # the frame rate of its clips
+                 fps:float=32, # the frame rate of its clips
+                 window:int|None=None): # frames denoised together at sampling (None: the clip length it was trained on)
         super().__init__(); self.unet, self.motion_std, self.cond_frame, self.heart_rates, self.fps = unet, motion_std, cond_frame, heart_rates, fps
+        self.sample_window = window
     @property
-    def window(self) -> int: return self.unet.config.num_frames  # the clip length it was trained on
+    def window(self) -> int: return self.sample_window or self.unet.config.num_frames  # a sampling window: the training clip length unless set
     @property
     def phased(self) -> bool: return _takes_phase(self.unet)
     def forward(self, x, t, frame, class_ids, # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
@@ -103,12 +105,24 @@ def dominant_bpm(s:np.ndarray, # a (T,) signal of one video
     band = (f >= 30) & (f <= 240)
     return float(f[band][spec[band].argmax()])
 
+def principal_bpm(x, # (T,D) a video's frames, each flattened
+                  fps:float=32) -> float: # its frame rate
+    "The dominant frequency (bpm) of a video along its main direction of change over time (its first principal component)."
+    x = torch.as_tensor(x).double(); x = x - x.mean(0)
+    u, s, _ = torch.linalg.svd(x, full_matrices=False)
+    return dominant_bpm((u[:, 0] * s[0]).numpy(), fps)
+
 def latent_heart_rate(z, # (T,4,h,w) latents of one video
                       fps:float=32) -> float: # its frame rate
-    "A video's heart rate (bpm): the dominant frequency of its latents along their main direction of change (first principal component)."
-    z = torch.as_tensor(z).double().flatten(1); z = z - z.mean(0)
-    u, s, _ = torch.linalg.svd(z, full_matrices=False)
-    return dominant_bpm((u[:, 0] * s[0]).numpy(), fps)
+    "A video's heart rate (bpm), read from its latents (`principal_bpm`)."
+    return principal_bpm(torch.as_tensor(z).flatten(1), fps)
+
+def pixel_heart_rate(frames:np.ndarray, # (T,H,W) uint8 video, decoded
+                     fps:float=32, # its frame rate
+                     side:int=28) -> float: # frames are averaged down to side x side first
+    "A video's heart rate (bpm), read from its pixels (`principal_bpm` of its frames shrunk to 28x28): the way to read a generated video after decoding."
+    x = F.interpolate(torch.from_numpy(np.ascontiguousarray(frames)).float()[:, None], size=(side, side), mode='area')
+    return principal_bpm(x.flatten(1), fps)
 
 def heartbeat_phase(bpm, # (B,) heart rates, or one
                     frames, # (T,) or (B,T) frames since the conditioning frame
@@ -275,7 +289,8 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
     unet = load_model_folder(UNetSpatioTemporalConditionModel, folder, 'LVDM', 'train one with cardiac-lvdm-train, or check --unet',
                              extend=add_phase_embedding)
     sched_cfg = saved_scheduler(folder, 'cardiac-lvdm-train')
-    train = _trained_with(folder); motion = train.get('target', 'frames') == 'motion'  # older models diffused frames
+    train, window = _trained_with(folder), _trained_with(folder, 'sample').get('window')
+    motion = train.get('target', 'frames') == 'motion'  # older models diffused frames
     std = train.get('motion_std') if motion else None
     if motion and std is None:
         raise CardiacError(Path(folder)/'training_config.yaml', 'says train.target: motion but gives no train.motion_std',
@@ -284,16 +299,16 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
         raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels (and 2 for the phase)',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
     rates = train.get('heart_rates')
-    model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1))
+    model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1), window)
     if model.phased != (rates is not None):
         raise CardiacError(Path(folder)/'training_config.yaml', f"gives {'no train.heart_rates for a UNet with' if model.phased else 'train.heart_rates for a UNet without'} phase inputs",
                            'use the training_config.yaml cardiac-lvdm-train saved with this model')
     return model.to(default_device(device)).eval(), sched_cfg
 
-def _trained_with(folder) -> dict:
-    "The `train` section saved beside a model (empty for a folder without training_config.yaml)."
+def _trained_with(folder, section:str='train') -> dict:
+    "A section (`train`, `sample`) of the configuration saved beside a model (empty for a folder without training_config.yaml)."
     f = Path(folder)/'training_config.yaml'
-    return load_config(f).train if f.is_file() else {}
+    return load_config(f).get(section, {}) if f.is_file() else {}
 
 def clip_fps(folder, # a model folder from cardiac-lvdm-train
              dataset_fps:int=32) -> int: # the frame rate of the videos it was trained on
@@ -361,6 +376,14 @@ def read_conditioning(folder, # latent frames: privacy output (FileList.csv insi
         if bad: raise CardiacError(table, f'has unknown class ids: {", ".join(bad[:3])}', 'class ids are 0 ASD, 1 Non-ASD, 2 Non-PAH, 3 PAH')
     return df.FileName.tolist(), torch.stack(frames), classes
 
+def interpolate_frames(z:torch.Tensor, # (..., T, 4, h, w) latent frames at a model's rate
+                       factor:int) -> torch.Tensor: # output frames per model frame (the model's stride)
+    "Latent frames at `factor` times the rate, (T-1) x factor + 1 of them: between two frames, `factor - 1` on the straight line joining them."
+    if factor == 1: return z
+    w = (torch.arange(factor, dtype=z.dtype) / factor).view(-1, 1, 1, 1)
+    a, b = z[..., :-1, None, :, :, :], z[..., 1:, None, :, :, :]  # (..., T-1, 1, 4, h, w)
+    return torch.cat([(a * (1 - w) + b * w).flatten(-5, -4), z[..., -1:, :, :, :]], -4)
+
 def _done(output:Path, name:str, save_as) -> bool:
     return all((output/'mp4'/f'{name}.mp4').is_file() if k == 'mp4' else (output/'jpg'/name).is_dir() for k in save_as)
 
@@ -382,19 +405,23 @@ def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm`
                     batch_size:int=8, num_ref_frames:int|None=None,
                     save_as=('mp4', 'jpg'), # mp4 and/or jpg
                     save_latent:bool=False, # also write latents/<name>.safetensors
-                    fps:int=32, chunk:int=32, # output frame rate; frames decoded per VAE pass
+                    fps:int=32, chunk:int=32, # the videos' frame rate (a multiple of the model's: the frames between are interpolated); frames decoded per VAE pass
                     heart_rates:list|None=None, # a phased model: one rate (bpm) per video, as `sample_lvdm`
                     progress:bool=True):
     "Make, decode and write one video per conditioning frame (skipping those already written); returns the FileList."
     output = Path(output)
     for k in save_as:
         if k not in ('mp4', 'jpg'): raise CardiacError(None, f'unknown output kind {k!r}', 'use --save_as mp4,jpg (or one of them)')
-    todo = [i for i, n in enumerate(names) if not _done(output, n, save_as)]
+    factor = fps / model.fps
+    if factor != int(factor) or factor < 1:
+        raise CardiacError(None, f'--fps {fps} is not a whole multiple of the {model.fps:g} fps the LVDM was trained at', f'pass --fps {model.fps:g} or a multiple of it')
+    factor, todo = int(factor), [i for i, n in enumerate(names) if not _done(output, n, save_as)]
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     for idx in (progress_bar(batches, leave=False) if progress and batches else batches):
-        videos = sample_lvdm(model, sched_cfg, frames[idx], [classes[i] for i in idx], [seeds[i] for i in idx], n_frames, num_steps,
-                             class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames,
+        videos = sample_lvdm(model, sched_cfg, frames[idx], [classes[i] for i in idx], [seeds[i] for i in idx], -(-(n_frames - 1) // factor) + 1,
+                             num_steps, class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames,
                              None if heart_rates is None else [heart_rates[i] for i in idx], progress=False)
+        videos = interpolate_frames(videos, factor)[:, :n_frames]
         for i, z in zip(idx, videos):
             pixels = to_uint8(decode_latents(vae, z, chunk))
             if save_latent:
@@ -430,7 +457,7 @@ def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM config
                     ddim:store_true=False, # sample with DDIM (deterministic) instead of the ancestral sampler
                     sampler:str=None, # or name it: ddpm, ddim, dpmpp (DPM-Solver++), flow_euler
                     save_latent:store_true=False, # also write the video latents
-                    fps:int=None, # frame rate of the mp4s (default: the training clips' rate, 32 / train.stride)
+                    fps:int=None, # frame rate of the mp4s (default: the training clips' rate, 32 / train.stride; a multiple of it fills in the frames between)
                     seed:int=0, # the run's seed; video i's seed comes from it and i
                     device:str=None): # cpu, cuda, ... (default: the best available)
     "Animate latent heart images into videos with the LVDM; write mp4, jpg frames and a FileList.csv."

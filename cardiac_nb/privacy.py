@@ -14,7 +14,6 @@ from diffusers.configuration_utils import register_to_config
 from safetensors.torch import load_file
 from fastcore.script import bool_arg
 from fastai.learner import Learner
-from fastai.optimizer import Adam
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.callback.training import GradientClip
 from fastprogress.fastprogress import progress_bar
@@ -24,7 +23,7 @@ from .vae import LatentFrames, LATENT_CHANNELS
 __all__ = ['ReidNet', 'correlation', 'augment', 'FramePairs', 'supcon_loss', 'PairEmbedder', 'reid_learner', 'embed',
            'embed_videos', 'privacy_threshold', 'reid_auc', 'load_reid', 'set_threshold', 'train_reid',
            'privacy_train_cli', 'read_synthetic', 'reference_embeddings', 'best_matches', 'apply_privacy',
-           'privacy_apply_cli']
+           'privacy_apply_cli', 'plant_copies']
 
 # %% ../nbs/04_privacy.ipynb #7c73b96a
 class ReidNet(ModelMixin, ConfigMixin):
@@ -102,7 +101,7 @@ def reid_learner(latents, # the latents folder (TRAIN pairs train, VAL pairs val
     dls = DataLoaders(TfmdDL(train, bs=t.batch_size, shuffle=True, drop_last=True, device=dev),
                       TfmdDL(valid, bs=min(t.batch_size, len(valid)), device=dev))
     return Learner(dls, PairEmbedder(ReidNet(channels=tuple(cfg.model.channels), embedding_dim=cfg.model.embedding_dim)),
-                   loss_func=partial(supcon_loss, temperature=t.temperature), opt_func=partial(Adam, wd=t.weight_decay),
+                   loss_func=partial(supcon_loss, temperature=t.temperature), opt_func=adamw(t.weight_decay),
                    cbs=[GradientClip(t.grad_clip), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
 
 # %% ../nbs/04_privacy.ipynb #3c9e82bb
@@ -162,7 +161,7 @@ def set_threshold(model:ReidNet, latents, folder, cutoff_percentile:float=95, re
 def train_reid(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
     "Train the re-identification model, save it, and set its threshold from real data; returns the threshold info."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
-    learn = fit_resumable(reid_learner(latents, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume, show_progress)
+    learn = fit_resumable(reid_learner(latents, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume, show_progress, cfg.train.get('warmup'))
     model = learn.model.net.eval()
     save_model_folder(model, output, config=cfg)
     return set_threshold(model, latents, output, cfg.threshold.cutoff_percentile, cfg.threshold.reference_frames)
@@ -261,3 +260,15 @@ def privacy_apply_cli(model:str='models/reidentification_cardiacnet', # the re-i
                       device:str=None): # cpu, cuda, ... (default: the best available)
     "Drop every synthetic latent too close to a real training patient; keep the rest with a shareable list."
     apply_privacy(model, synthetic, reference, output, audit, batch_size, device)
+
+# %% ../nbs/04_privacy.ipynb #02e7eee3
+def plant_copies(latents, # a latents folder (Latents/, FileList.csv with Split)
+                 split:str='TRAIN', # whose patients are copied
+                 noise:float=0.05, shift:int=1, gain:float=1.1, # how far a near copy strays: noise std, latent pixels, intensity factor
+                 seed:int=0) -> tuple: # the noise's seed
+    "What a generator that memorised its training frames would emit: a frame (the middle one) of every `split` video, copied exactly and nearly; ({kind: (N,4,h,w)}, class ids)."
+    lf = LatentFrames(latents, split)
+    z = torch.stack([lf.video(v)[len(lf.video(v)) // 2] for v in range(len(lf.df))])
+    g = torch.Generator().manual_seed(seed)
+    return {'exact copy': z, 'copy + noise': z + noise * torch.randn(z.shape, generator=g), 'copy, shifted': torch.roll(z, (shift, 0), (-2, -1)),
+            'copy, brighter': z * gain}, lf.df.class_id.astype(int).tolist()

@@ -12,7 +12,6 @@ from diffusers import AutoencoderKL
 from safetensors.torch import save_file, load_file
 from fastcore.script import store_true, bool_arg
 from fastai.learner import Learner
-from fastai.optimizer import Adam
 from fastai.callback.core import Callback
 from fastai.callback.training import GradientClip
 from fastprogress.fastprogress import progress_bar
@@ -22,8 +21,8 @@ from .data import read_filelist, read_video, dataloaders, VideoFrames
 # %% auto #0
 __all__ = ['LATENT_CHANNELS', 'DOWNSAMPLE', 'VAE_FIX', 'check_geometry', 'new_vae', 'load_vae', 'encode_frames', 'decode_latents',
            'to_uint8', 'encode_video', 'ssim', 'psnr', 'VAETrainer', 'AutoencodeTarget', 'VAELoss', 'recon_psnr',
-           'vae_learner', 'train_vae', 'latent_scale', 'vae_train_cli', 'latent_path', 'read_latents', 'LatentFrames',
-           'encode_dataset', 'encode_cli', 'demo_latents']
+           'vae_learner', 'train_vae', 'latent_scale', 'vae_train_cli', 'dct_best', 'reconstruction_quality',
+           'latent_path', 'read_latents', 'LatentFrames', 'encode_dataset', 'encode_cli', 'demo_latents']
 
 # %% ../nbs/02_vae.ipynb #d4f003d4
 LATENT_CHANNELS, DOWNSAMPLE = 4, 8  # 112x112 frames -> 4x14x14 latents
@@ -108,10 +107,12 @@ def psnr(a:torch.Tensor, b:torch.Tensor, data_range:float=2.0): # (B,...) images
 # %% ../nbs/02_vae.ipynb #48218e20
 class VAETrainer(nn.Module):
     "Wraps the VAE for fastai: frames (B,1,H,W) in, (reconstruction, posterior mean, posterior log-variance) out."
-    def __init__(self, vae:AutoencoderKL): super().__init__(); self.vae = vae
+    def __init__(self, vae:AutoencoderKL, # the VAE being trained
+                 sample:bool=True): # decode a draw from the posterior in training (else its mean, as encoding does)
+        super().__init__(); self.vae, self.sample = vae, sample
     def forward(self, x):
         post = self.vae.encode(x.expand(-1, 3, -1, -1)).latent_dist
-        return self.vae.decode(post.sample()).sample, post.mean, post.logvar
+        return self.vae.decode(post.sample() if self.sample and self.training else post.mean).sample, post.mean, post.logvar
 
 class AutoencodeTarget(Callback):
     "Make each batch's frames their own target."
@@ -119,15 +120,19 @@ class AutoencodeTarget(Callback):
     def before_batch(self): self.learn.yb = (self.learn.xb[0],)
 
 class VAELoss(nn.Module):
-    "L1 + `ssim_weight` (1 - SSIM) + `kl_weight` KL(posterior || N(0, I)), on the three output channels."
-    def __init__(self, kl_weight:float=1e-6, ssim_weight:float=0.2):
+    "A reconstruction term (L1 or squared error) + `ssim_weight` (1 - SSIM) + `kl_weight` KL(posterior || N(0, I)), on the three output channels."
+    def __init__(self, kl_weight:float=1e-6, ssim_weight:float=0.2,
+                 recon:str='l1'): # l1, or mse: the squared error, which PSNR measures
         super().__init__(); self.kl_weight, self.ssim_weight = kl_weight, ssim_weight
+        if recon not in ('l1', 'mse'): raise CardiacError('the VAE configuration', f'has train.recon {recon!r}', 'use l1 or mse')
+        self.recon = F.l1_loss if recon == 'l1' else F.mse_loss
     def forward(self, preds, target):
         with torch.autocast(target.device.type, enabled=False):  # float32 even in bf16 training: SSIM's variances cancel badly in bf16
             rec, mean, logvar = (p.float() for p in preds)
             target = target.float().expand_as(rec)
             kl = 0.5 * (mean ** 2 + logvar.exp() - 1 - logvar).flatten(1).sum(1).mean()
-            return F.l1_loss(rec, target) + self.ssim_weight * (1 - ssim(rec, target)).mean() + self.kl_weight * kl
+            structure = self.ssim_weight * (1 - ssim(rec, target)).mean() if self.ssim_weight else 0
+            return self.recon(rec, target) + structure + self.kl_weight * kl
 
 def recon_psnr(preds, target): # the Learner's predictions and target
     "Validation metric: PSNR (dB) of the gray reconstruction."
@@ -140,8 +145,8 @@ def vae_learner(dataset, # the processed dataset folder (TRAIN frames train, VAL
     "A fastai `Learner` that trains a fresh VAE with EMA, gradient clipping, checkpoints and a CSV log."
     t = cfg.train
     dls = dataloaders(dataset, bs=t.batch_size, frame_step=t.frame_step, num_workers=t.num_workers, device=device)
-    learn = Learner(dls, VAETrainer(new_vae(cfg.model)), loss_func=VAELoss(t.kl_weight, t.ssim_weight),
-                    opt_func=partial(Adam, wd=t.weight_decay), metrics=[recon_psnr],
+    learn = Learner(dls, VAETrainer(new_vae(cfg.model), t.get('sample_posterior', True)), loss_func=VAELoss(t.kl_weight, t.ssim_weight, t.get('recon', 'l1')),
+                    opt_func=adamw(t.weight_decay), metrics=[recon_psnr],
                     cbs=[AutoencodeTarget(), GradientClip(t.grad_clip), EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'),
                          CSVLog(Path(output)/'history.csv')])
     if mixed_precision(dls.device) == 'bf16': learn.to_bf16()
@@ -155,7 +160,7 @@ def train_vae(dataset, # the processed dataset folder
               show_progress:bool=True): # draw progress bars
     "Train a VAE on the dataset's frames and save it (EMA weights) as a diffusers folder; returns the Learner."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
-    learn = fit_resumable(vae_learner(dataset, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume, show_progress)
+    learn = fit_resumable(vae_learner(dataset, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume, show_progress, cfg.train.get('warmup'))
     with learn.ema.averaged() as model:
         vae = model.vae.float().eval()
         if cfg.model.get('scaling_factor', 'auto') == 'auto': vae.register_to_config(scaling_factor=latent_scale(vae, dataset))
@@ -188,6 +193,26 @@ def vae_train_cli(config:str='configs/vae/cardiacnet.yaml', # the VAE configurat
     seed_everything(seed)
     learn = train_vae(dataset, output, cfg, resume, device)
     print(f'{output}: VAE saved (validation PSNR {float(learn.recorder.values[-1][-1]):.2f} dB); losses in {output}/history.csv')
+
+# %% ../nbs/02_vae.ipynb #50edcf67
+def dct_best(frames:torch.Tensor, # (N,1,H,W) frames in [-1, 1]
+             k:int=LATENT_CHANNELS * 14 * 14): # coefficients kept per frame: as many numbers as a 4x14x14 latent holds
+    "Each frame rebuilt from its own `k` largest 2D DCT coefficients, their positions given for free: the reference for a 784-number code."
+    import scipy.fft as sf
+    coef = sf.dctn(frames[:, 0].double().numpy(), axes=(1, 2), norm='ortho')
+    mag = np.abs(coef).reshape(len(coef), -1)
+    keep = np.abs(coef) >= np.partition(mag, -k, axis=1)[:, -k][:, None, None]
+    return torch.from_numpy(sf.idctn(np.where(keep, coef, 0), axes=(1, 2), norm='ortho')).float()[:, None].clamp(-1, 1)
+
+@torch.inference_mode()
+def reconstruction_quality(vae:AutoencoderKL, # the VAE
+                           frames:torch.Tensor, # (N,1,H,W) frames in [-1, 1], e.g. every few TEST frames
+                           batch_size:int=64) -> dict: # frames per pass
+    "Mean PSNR (dB) and SSIM of the VAE's reconstructions of `frames`, beside those of `dct_best` on the same frames."
+    rec = torch.cat([decode_latents(vae, encode_frames(vae, b).float(), batch_size) for b in frames.split(batch_size)])
+    dct = dct_best(frames)
+    return dict(frames=len(frames), psnr_db=psnr(frames, rec).mean().item(), ssim=ssim(frames, rec).mean().item(),
+                dct784_psnr_db=psnr(frames, dct).mean().item(), dct784_ssim=ssim(frames, dct).mean().item())
 
 # %% ../nbs/02_vae.ipynb #d8c9036a
 def latent_path(latents_dir, name:str) -> Path: return Path(latents_dir)/'Latents'/f'{name}.safetensors'
