@@ -9,11 +9,12 @@ import ast, datetime, fcntl, hashlib, json, os, platform, shlex, shutil, subproc
 from dataclasses import dataclass
 from pathlib import Path
 import yaml
+from fastcore.script import store_true
 
 # %% auto #0
 __all__ = ['STAGES', 'PROFILE_KEYS', 'Stage', 'project_root', 'profile_file', 'notebook_parameters', 'Profile', 'load_profile',
-           'output_digest', 'why_run', 'execute_stage', 'notebook_default', 'train_command', 'run_pipeline',
-           'pipeline_cli']
+           'output_digest', 'why_run', 'execute_stage', 'notebook_default', 'train_command', 'plan_pipeline',
+           'run_pipeline', 'pipeline_cli']
 
 # %% ../nbs/08_pipeline.ipynb #6f540047
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ STAGES = (
           ('cardiac-lvdm-train', '--data', 'data/latents/cardiacnet', 'models/lvdm_cardiacnet')),
     Stage('generate', '06_generate.ipynb', ('datasets/Cardiac-synthetic', 'samples/cardiac_synthetic'),
           ('datasets/Cardiac-synthetic/FileList.csv',)),
-    Stage('evaluate', '07_evaluate.ipynb', ('models/classification', 'figures', 'metrics.json', 'report.md'),
+    Stage('evaluate', '07_evaluate.ipynb', ('datasets/CardiacNet-reconstructed', 'models/classification', 'figures', 'metrics.json', 'report.md'),
           ('report.md', 'metrics.json')),
 )
 
@@ -183,6 +184,30 @@ def _environment() -> dict:
     return dict(cardiac_nb=cardiac_nb.__version__, python=platform.python_version(), torch=torch.__version__,
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'cpu ({os.cpu_count()} cores)')
 
+def _checked(profile, out, force, stop_after, nbs, stages):
+    "The notebooks' folder, the run folder, the checked profile and the stages to go through, or a `CardiacError`."
+    nbs, run_dir = Path(nbs or project_root()/'nbs').resolve(), Path(out).resolve()
+    if not (nbs/stages[0].notebook).is_file():
+        raise CardiacError(nbs, f'does not hold the stage notebooks ({stages[0].notebook}, ...)', 'run from a clone of the project (pip install -e .), or pass --nbs')
+    names = [s.name for s in stages]
+    for s in [*force, *([stop_after] if stop_after else [])]:
+        if s not in names: raise CardiacError(None, f'unknown stage {s!r}', f'the stages are {names}')
+    return nbs, run_dir, load_profile(profile, nbs, stages), stages[:names.index(stop_after) + 1] if stop_after else stages
+
+def plan_pipeline(profile:str='smoke', out='runs/smoke', force=(), stop_after:str|None=None, nbs=None, # as `run_pipeline`
+                  stages=STAGES) -> list:
+    "What `run_pipeline` would do, doing nothing: per stage, its notebook, the parameters it would get, and why it would run (None: done, skipped)."
+    nbs, run_dir, prof, todo = _checked(profile, out, force, stop_after, nbs, stages)
+    info = json.loads((run_dir/'run.json').read_text()) if (run_dir/'run.json').is_file() else {}
+    upstream, plan, redo = hashlib.sha256(), [], False
+    for s in todo:
+        params, rec = prof.stages[s.name], info.get('stages', {}).get(s.name)
+        reason = 'asked for (--force)' if s.name in force else 'an earlier stage runs first' if redo else why_run(rec, params, upstream.hexdigest(), run_dir, s)
+        plan.append(dict(stage=s.name, notebook=s.notebook, parameters=params, reason=reason))
+        redo = redo or reason is not None
+        if reason is None: upstream.update(rec['outputs'].encode())
+    return plan
+
 def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YAML file
                  out='runs/smoke', # the run folder
                  force=(), # stages to redo even if done (later stages follow, as their input changed)
@@ -192,13 +217,7 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
                  progress:bool=True, # papermill's cell progress bars
                  launch:str|None=None) -> dict: # a launcher for the training commands (default: the profile's `launch`)
     "Run the stage notebooks in order into `out` with a profile's parameters, skipping finished stages; returns run.json."
-    nbs, run_dir = Path(nbs or project_root()/'nbs').resolve(), Path(out).resolve()
-    if not (nbs/stages[0].notebook).is_file():
-        raise CardiacError(nbs, f'does not hold the stage notebooks ({stages[0].notebook}, ...)', 'run from a clone of the project (pip install -e .), or pass --nbs')
-    names = [s.name for s in stages]
-    for s in [*force, *([stop_after] if stop_after else [])]:
-        if s not in names: raise CardiacError(None, f'unknown stage {s!r}', f'the stages are {names}')
-    prof = load_profile(profile, nbs, stages)
+    nbs, run_dir, prof, todo = _checked(profile, out, force, stop_after, nbs, stages)
     launch = launch or prof.launch
     run_dir.mkdir(parents=True, exist_ok=True)
     lock = open(run_dir/'.pipeline.lock', 'w')
@@ -210,7 +229,6 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
         info.update(profile=str(profile), profile_file=str(prof.path), launch=launch, environment=_environment(), stages=info.get('stages', {}))
         save = lambda: atomic_write(info_path, json.dumps(info, indent=2))
         upstream, t_run = hashlib.sha256(), time.time()
-        todo = stages[:names.index(stop_after) + 1] if stop_after else stages
         print(f'cardiac-pipeline: profile {profile} -> {run_dir} ({len(todo)} stages)', flush=True)
         for i, s in enumerate(todo):
             params, up = prof.stages[s.name], upstream.hexdigest()
@@ -244,12 +262,17 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
 
 # %% ../nbs/08_pipeline.ipynb #9e39ee8a
 @cli
-def pipeline_cli(profile:str='smoke', # smoke, small, paper, or a profile YAML file
+def pipeline_cli(profile:str='smoke', # smoke, proof, small, paper, or a profile YAML file
                  out:str='runs/smoke', # the run folder: datasets/, data/, models/, samples/, the executed notebooks, run.json, report.md
                  force:str=None, # stages to redo, comma-separated (data, vae, lidm, privacy, lvdm, generate, evaluate); later ones follow
                  stop_after:str=None, # the last stage to run (default: all of them)
                  nbs:str=None, # the stage notebooks' folder (default: the project's nbs/)
                  launch:str=None, # train the training stages under this launcher, e.g. 'accelerate launch --multi_gpu --num_processes 8'
+                 plan:store_true=False, # only say what would run, with which parameters and why, and run nothing
                  quiet:bool=False): # no papermill cell progress bars
     "Run the pipeline, stage notebooks 01..07, with papermill into a run folder; a re-run skips what is finished."
-    run_pipeline(profile, out, [s.strip() for s in (force or '').split(',') if s.strip()], stop_after, nbs, progress=not quiet, launch=launch)
+    force = [s.strip() for s in (force or '').split(',') if s.strip()]
+    if not plan: run_pipeline(profile, out, force, stop_after, nbs, progress=not quiet, launch=launch); return  # a console script exits 1 on a returned dict
+    for i, p in enumerate(plan_pipeline(profile, out, force, stop_after, nbs)):
+        print(f"[{i + 1}] {p['stage']:<9} {p['notebook']:<18} {'run: ' + p['reason'] if p['reason'] else 'done: skip'}; "
+              + ', '.join(f'{k}={v}' for k, v in p['parameters'].items()))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = shutil.which('cardiac-pipeline') or str(Path(__file__).resolve().parents[1]/'.venv/bin/cardiac-pipeline')
 STAGES = ['data', 'vae', 'lidm', 'privacy', 'lvdm', 'generate', 'evaluate']
 KILL_IN = 'lidm'  # the stage the first attempt is killed in
@@ -70,6 +71,32 @@ def test_the_run_holds_every_stage_output(smoke):
     for task, d in metrics['downstream'].items():    # scored, or said why not (a class the privacy filter left no video of)
         assert d['synthetic'] is not None or 'video to train the' in d['synthetic_not_trained'], d
     assert '## Usefulness' in (run/'report.md').read_text() and (run/'figures/mosaic.gif').is_file()
+
+
+def test_the_report_opens_with_a_row_for_every_target_of_the_claim(smoke):
+    "On the smoke run, whose figures mean nothing: every target has its row, with a figure, the target and met or not."
+    run, _, _ = smoke
+    metrics, report = json.loads((run/'metrics.json').read_text()), (run/'report.md').read_text()
+    claim = report.split('## The claim')[1].split('\n## ')[0]
+    sections = [c['section'] for c in metrics['claims']]
+    assert sections == ['time', 'VAE', 'VAE', 'VAE', 'fidelity', 'fidelity', 'motion'] + ['usefulness'] * 6 + ['privacy'] * 5 + ['looks'], sections
+    for c in metrics['claims']:
+        assert f"| {c['section']} | {c['claim']} |" in claim and c['value'] is not None, c
+    assert metrics['claims'][0]['met'] is True and 0 < metrics['run']['seconds'] < 3600        # the time: the run's own stages
+    assert all(metrics['run']['stage_seconds'][s] > 0 for s in STAGES)
+    assert {c['claim'].split(': ')[-1] for c in metrics['claims'] if c['section'] == 'privacy'} >= {'exact copy', 'copy + noise', 'copy, shifted', 'copy, brighter'}
+
+
+def test_the_proof_profile_plans_all_seven_stages(tmp_path):
+    "The proof profile fits every stage notebook and the proof profile of every stage's configuration; a plan names all seven stages and runs nothing."
+    from cardiac_nb.core import load_config
+    r = subprocess.run([PIPELINE, '--profile', 'proof', '--out', str(tmp_path/'proof'), '--plan'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert [l.split()[1] for l in lines] == STAGES and all('run: ' in l and 'seed=0' in l for l in lines), lines
+    assert 'videos_per_class=50' in lines[0] and 'profile=proof' in lines[1] and not (tmp_path/'proof').exists()
+    for stage in ('vae', 'lidm', 'privacy', 'lvdm', 'evaluate'):   # what each stage notebook loads at that profile
+        assert load_config(ROOT/f'configs/{stage}/cardiacnet.yaml', profile='proof')
 
 
 def test_a_finished_run_is_skipped_and_a_touched_output_redone(smoke, tmp_path):
