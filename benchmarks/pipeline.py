@@ -12,6 +12,7 @@ The figures depend on what else the machine is doing: run it on a quiet machine 
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch, yaml
+from roof import matmul_gflops
 from cardiac_nb.core import atomic_write
 from cardiac_nb.pipeline import profile_file
 
@@ -26,14 +27,6 @@ root = Path(__file__).resolve().parent.parent
 pipeline = str(Path(sys.executable).parent/'cardiac-pipeline')
 work = Path(args.keep or tempfile.mkdtemp(prefix='pipeline-bench-'))
 work.mkdir(parents=True, exist_ok=True)
-
-def matmul_gflops(n:int=2048, reps:int=10) -> float:
-    "This machine's dense fp32 matmul rate, the roof every CPU figure is read against."
-    x, y = torch.randn(n, n), torch.randn(n, n)
-    for _ in range(3): x @ y
-    t = time.perf_counter()
-    for _ in range(reps): x @ y
-    return round(2 * n ** 3 * reps / (time.perf_counter() - t) / 1e9, 1)
 
 def profile_for(seed):
     "The profile file to run: the named one, or a copy of it with `parameters.seed` set (written beside the run)."
@@ -80,7 +73,7 @@ seeds = [int(s) for s in args.seeds.split(',')] if args.seeds else [None]
 runs = [run_one(s) for s in seeds]
 base = dict(benchmark='pipeline', profile=args.profile, command=' '.join([Path(sys.executable).name, *sys.argv]), cpu_count=os.cpu_count(),
             machine=platform.machine(), processor=platform.processor() or platform.machine(), torch=torch.__version__,
-            matmul_gflops=matmul_gflops(), environment=json.loads((Path(runs[0][0]['run'])/'run.json').read_text())['environment'])
+            matmul_gflops=round(matmul_gflops(), 1), environment=json.loads((Path(runs[0][0]['run'])/'run.json').read_text())['environment'])
 if args.profile == 'smoke':
     (rec, metrics), = runs
     result = dict(base, **rec, target_seconds=900, meets_target=rec['wall_seconds'] <= 900, fid=metrics['fidelity']['FID'], fvd16=metrics['fidelity']['FVD16'],

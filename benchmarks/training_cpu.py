@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.optimizer import Adam
+from roof import matmul_gflops
 from cardiac_nb.core import atomic_write, load_config, seed_everything, RunPaths, StepTimer, Checkpoint
 from cardiac_nb.vae import vae_learner
 from cardiac_nb.lidm import lidm_learner
@@ -34,14 +35,6 @@ a = p.parse_args()
 root, run = Path(__file__).resolve().parent.parent, RunPaths(a.run)
 work = run.root/'bench-training'; work.mkdir(parents=True, exist_ok=True)
 cfg_of = lambda stage: load_config(root/f'configs/{stage}/cardiacnet.yaml', profile=a.profile)
-
-def matmul_gflops(n:int=2048, reps:int=10) -> float:
-    "Dense fp32 matmul rate of this machine (GFLOP/s), the roof for the models' arithmetic."
-    x, y = torch.randn(n, n), torch.randn(n, n)
-    for _ in range(3): x @ y
-    t = time.perf_counter()
-    for _ in range(reps): x @ y
-    return 2 * n ** 3 * reps / (time.perf_counter() - t) / 1e9
 
 def learner(stage:str):
     "The stage's own Learner at the profile's configuration, and that configuration."
