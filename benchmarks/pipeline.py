@@ -7,7 +7,8 @@
   target with its figure and met or not), the headline figures, and the run's figures copied to nbs/images/ for the
   README and the results page (nbs/09_results.ipynb). -> benchmarks/results/pipeline-proof.json
 Run: .venv/bin/python benchmarks/pipeline.py [--profile proof --seeds 0,1] [--keep DIR] [--collect] [--note TEXT]
-(`--collect` runs nothing and reads the finished runs in DIR: a benchmark cut short keeps what it made.)
+(`--collect` runs nothing and reads the finished runs in DIR: a benchmark cut short keeps what it made. A seed run again
+replaces its own record in the results file; the records of other seeds stay.)
 The figures depend on what else the machine is doing: run it on a quiet machine (the load average is recorded)."""
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -80,8 +81,13 @@ if args.profile == 'smoke':
                   downstream_auc={t: {src: d[src]['test']['auc'] if d[src] else d.get(f'{src}_not_trained') for src in ('real', 'synthetic', 'real+synthetic')}
                                   for t, d in (metrics['downstream'] or {}).items()},
                   note='smoke models train for about a minute each: the figures show the chain works, not quality')
-else:
-    result = dict(base, target_seconds=5400, note=args.note, runs=[rec for rec, _ in runs])
+else:  # a seed run again replaces its own record; the other seeds' records already in the file stay
+    done = {rec['seed'] for rec, _ in runs}
+    out_file = root/f'benchmarks/results/pipeline-{args.profile}.json'
+    before = json.loads(out_file.read_text()) if out_file.is_file() else dict(runs=[])
+    own = lambda r, src: dict(r, **{k: r.get(k, src.get(k)) for k in ('command', 'matmul_gflops', 'note')})  # each run its own
+    kept = [own(r, before) for r in before['runs'] if r['seed'] not in done]
+    result = dict(base, target_seconds=5400, runs=sorted(kept + [own(rec, dict(base, note=args.note)) for rec, _ in runs], key=lambda r: r['seed']))
 atomic_write(root/f'benchmarks/results/pipeline{"" if args.profile == "smoke" else "-" + args.profile}.json', json.dumps(result, indent=2) + '\n')
 print(json.dumps({k: v for k, v in result.items() if k != 'runs'}, indent=2))
 for rec in result.get('runs', []):
