@@ -75,6 +75,7 @@ runs = [run_one(s) for s in seeds]
 base = dict(benchmark='pipeline', profile=args.profile, command=' '.join([Path(sys.executable).name, *sys.argv]), cpu_count=os.cpu_count(),
             machine=platform.machine(), processor=platform.processor() or platform.machine(), torch=torch.__version__,
             matmul_gflops=round(matmul_gflops(), 1), environment=json.loads((Path(runs[0][0]['run'])/'run.json').read_text())['environment'])
+out_file = root/f'benchmarks/results/pipeline{"" if args.profile == "smoke" else "-" + args.profile}.json'
 if args.profile == 'smoke':
     (rec, metrics), = runs
     result = dict(base, **rec, target_seconds=900, meets_target=rec['wall_seconds'] <= 900, fid=metrics['fidelity']['FID'], fvd16=metrics['fidelity']['FVD16'],
@@ -83,12 +84,12 @@ if args.profile == 'smoke':
                   note='smoke models train for about a minute each: the figures show the chain works, not quality')
 else:  # a seed run again replaces its own record; the other seeds' records already in the file stay
     done = {rec['seed'] for rec, _ in runs}
-    out_file = root/f'benchmarks/results/pipeline-{args.profile}.json'
     before = json.loads(out_file.read_text()) if out_file.is_file() else dict(runs=[])
-    own = lambda r, src: dict(r, **{k: r.get(k, src.get(k)) for k in ('command', 'matmul_gflops', 'note')})  # each run its own
-    kept = [own(r, before) for r in before['runs'] if r['seed'] not in done]
-    result = dict(base, target_seconds=5400, runs=sorted(kept + [own(rec, dict(base, note=args.note)) for rec, _ in runs], key=lambda r: r['seed']))
-atomic_write(root/f'benchmarks/results/pipeline{"" if args.profile == "smoke" else "-" + args.profile}.json', json.dumps(result, indent=2) + '\n')
+    per_run = ('command', 'matmul_gflops', 'note')  # each run's own (records written before they were per run take the file's)
+    kept = [dict(r, **{k: r.get(k, before.get(k)) for k in per_run}) for r in before['runs'] if r['seed'] not in done]
+    made = [dict(rec, command=base['command'], matmul_gflops=base['matmul_gflops'], note=args.note) for rec, _ in runs]
+    result = dict(base, target_seconds=5400, runs=sorted(kept + made, key=lambda r: r['seed']))
+atomic_write(out_file, json.dumps(result, indent=2) + '\n')
 print(json.dumps({k: v for k, v in result.items() if k != 'runs'}, indent=2))
 for rec in result.get('runs', []):
     print(f"seed {rec['seed']}: {rec['wall_seconds']:.0f} s, {rec['targets_met']} of {rec['targets']} targets met")
