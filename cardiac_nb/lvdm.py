@@ -21,8 +21,8 @@ from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_
 __all__ = ['LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm', 'principal_bpm',
            'latent_heart_rate', 'pixel_heart_rate', 'heartbeat_phase', 'class_heart_rates', 'draw_heart_rates',
            'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std', 'train_heart_rates',
-           'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'sample_lvdm',
-           'read_conditioning', 'interpolate_frames', 'generate_videos', 'lvdm_sample_cli']
+           'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'phase_passes', 'video_guided', 'load_lvdm', 'clip_fps',
+           'sample_lvdm', 'read_conditioning', 'interpolate_frames', 'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
@@ -32,9 +32,10 @@ class LatentVideoUNet(nn.Module):
                  cond_frame:str='first', # which frame of its video conditioned a training clip: first (the clip's) or any
                  heart_rates:dict|None=None, # a phased model's TRAIN heart rates per class (`class_heart_rates`), to draw from
                  fps:float=32, # the frame rate of its clips
-                 window:int|None=None): # frames denoised together at sampling (None: the clip length it was trained on)
+                 window:int|None=None, # frames denoised together at sampling (None: the clip length it was trained on)
+                 phase_scale:float=1.0): # a phased model's phase guidance at sampling (`video_guided`; 1: none)
         super().__init__(); self.unet, self.motion_std, self.cond_frame, self.heart_rates, self.fps = unet, motion_std, cond_frame, heart_rates, fps
-        self.sample_window = window
+        self.sample_window, self.phase_scale = window, phase_scale
     @property
     def window(self) -> int: return self.sample_window or self.unet.config.num_frames  # a sampling window: the training clip length unless set
     @property
@@ -268,18 +269,31 @@ def guidance_passes(frame:torch.Tensor, class_ids:torch.Tensor, # (B,4,h,w) cond
         passes = [(base_frame, base_class, 1 - sum(w for *_, w in guided))] + guided
     return [p for p in passes if p[2] != 0]
 
+def phase_passes(passes:list, # (frame, class, weight) passes from `guidance_passes`
+                 frame:torch.Tensor, class_ids:torch.Tensor, # the conditions they were made from
+                 scale:float=1.0) -> list: # s_p, --phase_guidance_scale
+    "The passes as (frame, class, phase shift, weight), with the conditional one pushed `scale` times away from itself half a beat off."
+    out = [(f, c, 0.0, w) for f, c, w in passes]
+    if scale == 1: return out
+    full = [i for i, (f, c, *_) in enumerate(out) if f is frame and c is class_ids]  # the conditional pass, where guidance kept one
+    if full: out[full[0]] = (frame, class_ids, 0.0, out[full[0]][3] + scale - 1)
+    else: out.append((frame, class_ids, 0.0, scale - 1))
+    return out + [(frame, class_ids, math.pi, 1 - scale)]
+
 def video_guided(model, # a `LatentVideoUNet`
                  frame:torch.Tensor, class_ids:torch.Tensor, # the conditions
                  class_scale:float=1.0, frame_scale:float=1.0, separate:bool=False, # as `guidance_passes`
-                 phase:torch.Tensor|None=None): # a phased model: (B,T) every frame's phase, the same in every pass
+                 phase:torch.Tensor|None=None, # a phased model: (B,T) every frame's phase
+                 phase_scale:float|None=None): # s_p, as `phase_passes` (None: the model's `phase_scale`)
     "The guided predictor f(x, t) for `denoise`: every pass in one batch."
-    passes = guidance_passes(frame, class_ids, class_scale, frame_scale, separate)
+    scale = model.phase_scale if phase_scale is None else phase_scale
+    passes = phase_passes(guidance_passes(frame, class_ids, class_scale, frame_scale, separate), frame, class_ids, 1.0 if phase is None else scale)
     frames, classes = torch.cat([p[0] for p in passes]), torch.cat([p[1] for p in passes])
+    phases = None if phase is None else torch.cat([phase + shift for _, _, shift, _ in passes])
     def predict(x, t):
         n = len(passes)
-        extra = () if phase is None else (phase.repeat(n, 1),)
-        out = model(x.repeat(n, *[1] * (x.ndim - 1)), t.repeat(n), frames, classes, *extra).chunk(n)
-        return sum(w * o for (_, _, w), o in zip(passes, out))
+        out = model(x.repeat(n, *[1] * (x.ndim - 1)), t.repeat(n), frames, classes, *(() if phases is None else (phases,))).chunk(n)
+        return sum(w * o for (*_, w), o in zip(passes, out))
     return predict
 
 # %% ../nbs/05_lvdm.ipynb #c60f678e
@@ -289,7 +303,7 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
     unet = load_model_folder(UNetSpatioTemporalConditionModel, folder, 'LVDM', 'train one with cardiac-lvdm-train, or check --unet',
                              extend=add_phase_embedding)
     sched_cfg = saved_scheduler(folder, 'cardiac-lvdm-train')
-    train, window = _trained_with(folder), _trained_with(folder, 'sample').get('window')
+    train, sample = _trained_with(folder), _trained_with(folder, 'sample')
     motion = train.get('target', 'frames') == 'motion'  # older models diffused frames
     std = train.get('motion_std') if motion else None
     if motion and std is None:
@@ -299,7 +313,8 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
         raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels (and 2 for the phase)',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
     rates = train.get('heart_rates')
-    model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1), window)
+    model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1),
+                            sample.get('window'), sample.get('phase_guidance_scale', 1.0))
     if model.phased != (rates is not None):
         raise CardiacError(Path(folder)/'training_config.yaml', f"gives {'no train.heart_rates for a UNet with' if model.phased else 'train.heart_rates for a UNet without'} phase inputs",
                            'use the training_config.yaml cardiac-lvdm-train saved with this model')
@@ -452,6 +467,7 @@ def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM config
                     condition_guidance_scale:float=1.0, # class guidance scale s_c (both conditions without --use_separate_guidance)
                     frame_guidance_scale:float=1.0, # frame guidance scale s_f (with --use_separate_guidance)
                     use_separate_guidance:store_true=False, # guide class and frame with their own scales
+                    phase_guidance_scale:float=None, # phase guidance scale s_p (a phased model; default: the model's sample.phase_guidance_scale)
                     num_ref_frames:int=None, # frames each window takes over from the one before (default: half a window)
                     heart_rate:float=None, # every video's heart rate in bpm (a phased model; default: drawn per video from its class's TRAIN rates)
                     ddim:store_true=False, # sample with DDIM (deterministic) instead of the ancestral sampler
@@ -466,6 +482,7 @@ def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM config
     n = len(names) if num_samples is None else num_samples
     if n > len(names): raise CardiacError(conditioning, f'holds {len(names)} latents, fewer than --num_samples {n}', 'pass a smaller --num_samples, or sample more LIDM latents')
     model, sched_cfg = load_lvdm(unet, device)
+    if phase_guidance_scale is not None: model.phase_scale = phase_guidance_scale
     vae_model = load_vae(vae, device)
     check_vae_fits(vae_model, model, vae)
     fps = fps or clip_fps(unet)

@@ -67,6 +67,20 @@ def test_same_seed_same_video_jpg_output_and_heart_rate(trained, tmp_path):
     assert (zc[0] - za[0]).abs().max() == 0 and (zc - za).abs().max() > 1e-3   # same image, another beat
 
 
+def test_phase_guidance_from_the_flag_or_the_model_folder(trained, tmp_path):
+    encoded, lvdm, cond = trained
+    z = lambda d: load_file(str(d / 'latents/sample_000001.safetensors'))['latents']
+    sample(trained, tmp_path / 'a', '--frames', 12, '--save_latent')
+    sample(trained, tmp_path / 'b', '--frames', 12, '--save_latent', '--phase_guidance_scale', 3)
+    assert (z(tmp_path / 'b')[0] - z(tmp_path / 'a')[0]).abs().max() == 0 and (z(tmp_path / 'b') - z(tmp_path / 'a')).abs().max() > 1e-3
+    import yaml
+    folder = tmp_path / 'lvdm'; shutil.copytree(lvdm, folder)   # a model folder saved with the proof profile's sampling default
+    cfg = yaml.safe_load((folder / 'training_config.yaml').read_text()); cfg['sample']['phase_guidance_scale'] = 3.0
+    (folder / 'training_config.yaml').write_text(yaml.safe_dump(cfg))
+    sample((encoded, folder, cond), tmp_path / 'c', '--frames', 12, '--save_latent')
+    assert (z(tmp_path / 'c') - z(tmp_path / 'b')).abs().max() == 0
+
+
 @pytest.mark.parametrize('setup,flags,message', [
     ('missing', [], 'sample_000001.safetensors: is listed in FileList.csv but missing'),
     ('badclass', [], 'unknown class ids: sample_000000 (9)'),
@@ -91,7 +105,7 @@ def test_help_is_complete():
     out = run('cardiac-lvdm-sample', '--help').stdout
     for f in ['--config', '--unet', '--vae', '--conditioning', '--output', '--num_samples', '--batch_size', '--num_steps', '--save_as',
               '--frames', '--sampling_mode', '--conditioning_type', '--condition_guidance_scale', '--frame_guidance_scale',
-              '--use_separate_guidance', '--num_ref_frames', '--ddim', '--seed']:
+              '--use_separate_guidance', '--phase_guidance_scale', '--num_ref_frames', '--ddim', '--seed']:
         assert f in out, f
     out = run('cardiac-lvdm-train', '--help').stdout
     for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']: assert f in out, f
