@@ -17,9 +17,9 @@ from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos, draw_
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
-           'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents', 'choose_videos', 'video_seeds',
-           'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names', 'find_reference_names',
-           'guard_settings', 'make_synthetic', 'synthetic_cli']
+           'guard_settings', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents', 'choose_videos',
+           'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
+           'find_reference_names', 'make_synthetic', 'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
 SPLITS = ('TRAIN', 'VAL', 'TEST')
@@ -63,6 +63,17 @@ def default_work(output) -> Path: # the dataset folder
     root = output.parent.parent if output.parent.name == 'datasets' else output.parent
     return RunPaths(root).samples/'cardiac_synthetic'
 
+def guard_settings(path, # a JSON file holding a 'settings' entry (written if absent)
+                   settings:dict): # this run's settings
+    "Refuse to go on in a folder that a run with other settings wrote to; record the settings if it is new."
+    path = Path(path)
+    if path.is_file():
+        old = json.loads(path.read_text()).get('settings', {})
+        diff = [f'{k} {old.get(k)!r} -> {v!r}' for k, v in settings.items() if old.get(k) != v]
+        if diff: raise CardiacError(path.parent, f'was made with other settings ({", ".join(diff[:4])})',
+                                    f'pass another --output and --work, or delete {path.parent} to make it again')
+    else: atomic_write(path, json.dumps({'settings': settings, 'complete': False}, indent=2))
+
 MAX_TOP_UPS = 5  # draws after the first before giving up: a filter that keeps almost nothing points at a memorising LIDM
 
 def lidm_draw(model, sched_cfg:dict, vae, # from `load_lidm` and `load_vae`
@@ -104,6 +115,7 @@ def privacy_compliant_latents(lidm, vae, reidentification, reference, # model fo
     "Draw LIDM images, filter them for privacy, and top up if asked until `num_videos` pass; returns (samples, kept)."
     folder = Path(work)/'lidm'
     kept_folder = folder/'privacy_compliant_latents'
+    guard_settings(folder/'settings.json', dict(class_ids=str(class_ids), seed=seed, num_steps=num_steps, guidance_scale=guidance_scale, sampler=sampler))  # draws on disk are reused
     model, sched_cfg = load_lidm(lidm, device) if isinstance(lidm, (str, Path)) else lidm
     vae = load_vae(vae, device) if isinstance(vae, (str, Path)) else vae
     draw = lambda first, n, ids=class_ids: lidm_draw(model, sched_cfg, vae, folder, first, n, ids, seed, num_steps, guidance_scale, sampler, batch_size, progress)
@@ -205,17 +217,6 @@ def find_reference_names(folder, # the synthetic dataset folder
     return hits
 
 # %% ../nbs/06_generate.ipynb #42776fc7
-def guard_settings(path, # a JSON file holding a 'settings' entry (written if absent)
-                   settings:dict): # this run's settings
-    "Refuse to go on in a folder that a run with other settings wrote to; record the settings if it is new."
-    path = Path(path)
-    if path.is_file():
-        old = json.loads(path.read_text()).get('settings', {})
-        diff = [f'{k} {old.get(k)!r} -> {v!r}' for k, v in settings.items() if old.get(k) != v]
-        if diff: raise CardiacError(path.parent, f'was made with other settings ({", ".join(diff[:4])})',
-                                    f'pass another --output and --work, or delete {path.parent} to make it again')
-    else: atomic_write(path, json.dumps({'settings': settings, 'complete': False}, indent=2))
-
 def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-lidm-train, -lvdm-train, -vae-train, -privacy-train)
                    reference, # the real latents: their TRAIN videos are the patients to protect
                    output, # the dataset folder to write (Videos/, jpg/, FileList.csv)
@@ -238,17 +239,17 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
     if (output/'FileList.csv').is_file() and 'Synthetic' not in pd.read_csv(output/'FileList.csv', nrows=0).columns:
         raise CardiacError(output, 'holds a real dataset (its FileList.csv has no Synthetic column)', 'pass a new folder as --output, e.g. datasets/Cardiac-synthetic')
     _, reid_info = load_reid(reidentification, 'cpu')  # its threshold is one of the settings
+    lvdm_model, lvdm_sched = load_lvdm(lvdm, device)  # its folder's sampling defaults (window, phase guidance) are settings too
     settings = dict(num_videos=num_videos, oversample=oversample, frames=frames, lidm_steps=lidm_steps, lvdm_steps=lvdm_steps,
                     class_ids=str(class_ids), lidm_guidance_scale=lidm_guidance_scale, condition_guidance_scale=condition_guidance_scale,
                     frame_guidance_scale=frame_guidance_scale, use_separate_guidance=bool(use_separate_guidance), num_ref_frames=num_ref_frames,
                     fps=fps or clip_fps(lvdm), lidm_sampler=lidm_sampler, lvdm_sampler=lvdm_sampler, seed=seed,
-                    privacy_threshold=reid_info['threshold'])
+                    lvdm_window=lvdm_model.window, phase_guidance_scale=lvdm_model.phase_scale, privacy_threshold=reid_info['threshold'])
     for folder in (work, output):
         if folder.exists(): clean_stale_tmp(folder)
         folder.mkdir(parents=True, exist_ok=True)
     guard_settings(work/'settings.json', settings); guard_settings(output/'generation.json', settings)
     lidm_model, lidm_sched = load_lidm(lidm, device)
-    lvdm_model, lvdm_sched = load_lvdm(lvdm, device)
     vae_model = load_vae(vae, device)
     check_vae_fits(vae_model, lidm_model, vae); check_vae_fits(vae_model, lvdm_model, vae)
 
