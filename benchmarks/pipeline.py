@@ -13,7 +13,7 @@ The figures depend on what else the machine is doing: run it on a quiet machine 
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch, yaml
-from roof import matmul_gflops
+from roof import matmul_gflops, cpu_name
 from cardiac_nb.core import atomic_write
 from cardiac_nb.pipeline import profile_file
 
@@ -73,7 +73,7 @@ def run_one(seed):
 seeds = [int(s) for s in args.seeds.split(',')] if args.seeds else [None]
 runs = [run_one(s) for s in seeds]
 base = dict(benchmark='pipeline', profile=args.profile, command=' '.join([Path(sys.executable).name, *sys.argv]), cpu_count=os.cpu_count(),
-            machine=platform.machine(), processor=platform.processor() or platform.machine(), torch=torch.__version__,
+            machine=platform.machine(), processor=cpu_name(), torch=torch.__version__,
             matmul_gflops=round(matmul_gflops(), 1), environment=json.loads((Path(runs[0][0]['run'])/'run.json').read_text())['environment'])
 out_file = root/f'benchmarks/results/pipeline{"" if args.profile == "smoke" else "-" + args.profile}.json'
 if args.profile == 'smoke':
@@ -85,9 +85,9 @@ if args.profile == 'smoke':
 else:  # a seed run again replaces its own record; the other seeds' records already in the file stay
     done = {rec['seed'] for rec, _ in runs}
     before = json.loads(out_file.read_text()) if out_file.is_file() else dict(runs=[])
-    per_run = ('command', 'matmul_gflops', 'note')  # each run's own (records written before they were per run take the file's)
+    per_run = ('command', 'processor', 'matmul_gflops', 'note')  # each run's own (records written before they were per run take the file's)
     kept = [dict(r, **{k: r.get(k, before.get(k)) for k in per_run}) for r in before['runs'] if r['seed'] not in done]
-    made = [dict(rec, command=base['command'], matmul_gflops=base['matmul_gflops'], note=args.note) for rec, _ in runs]
+    made = [dict(rec, command=base['command'], processor=base['processor'], matmul_gflops=base['matmul_gflops'], note=args.note) for rec, _ in runs]
     result = dict(base, target_seconds=5400, runs=sorted(kept + made, key=lambda r: r['seed']))
 atomic_write(out_file, json.dumps(result, indent=2) + '\n')
 print(json.dumps({k: v for k, v in result.items() if k != 'runs'}, indent=2))

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.optimizer import Adam
-from roof import matmul_gflops
+from roof import matmul_gflops, cpu_name
 from cardiac_nb.core import atomic_write, load_config, seed_everything, RunPaths, StepTimer, Checkpoint
 from cardiac_nb.vae import vae_learner
 from cardiac_nb.lidm import lidm_learner
@@ -89,7 +89,7 @@ torch.set_num_threads(os.cpu_count())
 roof = matmul_gflops()
 print(f'dense fp32 matmul: {roof:.1f} GFLOP/s on {torch.get_num_threads()} threads', flush=True)
 result = dict(benchmark='training_cpu', profile=a.profile, run=str(run.root), command=' '.join([Path(sys.executable).name, *sys.argv]),
-              machine=platform.machine(), processor=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
+              machine=platform.machine(), processor=cpu_name(), cpu_count=os.cpu_count(),
               torch=torch.__version__, threads=torch.get_num_threads(), matmul_gflops=round(roof, 1), target_forward_backward_share=0.7,
               stages={})
 for stage in a.stages.split(','):

@@ -74,7 +74,7 @@ def test_phase_guidance_from_the_flag_or_the_model_folder(trained, tmp_path):
     sample(trained, tmp_path / 'b', '--frames', 12, '--save_latent', '--phase_guidance_scale', 3)
     assert (z(tmp_path / 'b')[0] - z(tmp_path / 'a')[0]).abs().max() == 0 and (z(tmp_path / 'b') - z(tmp_path / 'a')).abs().max() > 1e-3
     import yaml
-    folder = tmp_path / 'lvdm'; shutil.copytree(lvdm, folder)   # a model folder saved with the proof profile's sampling default
+    folder = tmp_path / 'lvdm'; shutil.copytree(lvdm, folder)   # a model folder that carries a phase guidance default (as the proof profile's does)
     cfg = yaml.safe_load((folder / 'training_config.yaml').read_text()); cfg['sample']['phase_guidance_scale'] = 3.0
     (folder / 'training_config.yaml').write_text(yaml.safe_dump(cfg))
     sample((encoded, folder, cond), tmp_path / 'c', '--frames', 12, '--save_latent')
