@@ -70,7 +70,7 @@ def main():
                run_metrics=dict(FVD16=run_fvd['FVD16'], FVD16_real_train=run_fvd['FVD16_real_train'],
                                 FVD16_vae_reconstruction=run_fvd['FVD16_vae_reconstruction']),
                seconds=round(time.time() - t0, 1))
-    dest = Path(__file__).parent/'results'/f'fvd-parts-proof-seed{metrics.get("seed", seed)}.json'
+    dest = Path(__file__).parent/'results'/f'fvd-parts-proof-seed{metrics["seed"]}.json'
     dest.write_text(json.dumps(res, indent=1)); print(dest); print(json.dumps(fvd, indent=1))
 
 if __name__ == '__main__': main()

@@ -17,11 +17,10 @@ import numpy as np, torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from cardiac_nb.core import RunPaths
+from cardiac_nb.evaluate import TASKS   # task -> (class of the condition, class of its absence)
 from cardiac_nb.lidm import load_lidm, sample_lidm, sample_seeds
 from cardiac_nb.vae import LatentFrames
 from roof import matmul_gflops
-
-TASKS = {'ASD': (0, 1), 'PAH': (3, 2)}  # task -> (class of the condition, class of its absence), as the evaluation's
 
 def real_latents(latents, split:str, frames=(0,)):
     "Flattened latent frames `frames` of every video of `split`, with their class ids."
