@@ -43,7 +43,7 @@ def headline(m:dict) -> dict:
     auc = lambda d: d and dict(auc=d['test']['auc'], ci95=d['ci95']['auc'], n_test=d['n_test'])
     return dict(vae=m.get('vae'), fid={k: fid.get(k) for k in ('FID', 'FID_real_train', 'FID_vae_reconstruction')},
                 fvd16={k: fid.get(k) for k in ('FVD16', 'FVD16_real_train', 'FVD16_vae_reconstruction')}, counts=dict(frames=fid.get('FID_frames'), clips=fid.get('FVD16_clips')),
-                motion={k: mo.get(k) for k in ('frames', 'n', 'range_bpm', 'share_in_range', 'real_train_share_in_range', 'share_within_10_bpm_of_asked')},
+                motion={k: mo.get(k) for k in ('frames', 'n', 'range_bpm', 'share_in_range', 'real_train_share_in_range', 'share_within_10_bpm_of_asked', 'generation_check')},
                 privacy=dict(planted=pr.get('planted'), kept_above_test_median=pr.get('kept_above_test_median'), n_generated=pr.get('n_generated'), n_kept=pr.get('n_kept')),
                 downstream={t: {src: auc(d.get(src)) for src in ('real', 'synthetic', 'real+synthetic', 'real_on_vae_reconstruction')} for t, d in down.items()})
 

@@ -483,8 +483,8 @@ def motion_audit(synthetic, real, # the processed dataset folders
     real_bpm = np.array([rate(real, r) for r in dataset_videos(real, 'TRAIN').itertuples()])
     lo, hi = cfg['range_bpm'] if cfg.get('range_bpm') else np.percentile(real_bpm, [5, 95]).round(1).tolist()
     gen = Path(synthetic)/'generation.json'
-    asked = json.loads(gen.read_text()).get('heart_rates_bpm', {}) if gen.is_file() else {}
-    asked = [asked.get(name) for name in syn.FileName]
+    made = json.loads(gen.read_text()) if gen.is_file() else {}
+    asked = [(made.get('heart_rates_bpm') or {}).get(name) for name in syn.FileName]
     inside = lambda b: float(np.mean((b >= lo) & (b <= hi)))
     res = dict(frames=n, n=len(bpm), range_bpm=[float(lo), float(hi)], share_in_range=inside(bpm),
                real_train_share_in_range=inside(real_bpm), heart_rate_bpm=bpm.round(1).tolist(),
@@ -492,6 +492,9 @@ def motion_audit(synthetic, real, # the processed dataset folders
                too_short=int(sum(len(video_frames(str(synthetic), r.FileName, r.video_path)) < n for r in syn.itertuples())))
     if all(a is not None for a in asked) and asked:
         res['share_within_10_bpm_of_asked'] = float(np.mean(np.abs(bpm - np.array(asked)) <= 10))
+    if made.get('motion_check'):  # the generator's motion check: how its first draws read, beside the videos it kept
+        mc = made['motion_check']; first = np.array([mc['first_bpm'][name] for name in syn.FileName])
+        res['generation_check'] = dict(redraws=mc['redraws'], tolerance_bpm=mc['tolerance_bpm'], redrawn=mc['redrawn'], first_draw_share_in_range=inside(first))
     return res
 
 # %% ../nbs/07_evaluate.ipynb #b373318d
@@ -873,6 +876,9 @@ def report_motion(metrics:dict) -> list:
           f"first principal component over time): {100 * mo['share_in_range']:.1f}% of {mo['n']} in {mo['range_bpm'][0]:g}-{mo['range_bpm'][1]:g} bpm "
           f"(the real TRAIN videos, read the same way: {100 * mo['real_train_share_in_range']:.1f}%)."]
     if 'share_within_10_bpm_of_asked' in mo: L.append(f"{100 * mo['share_within_10_bpm_of_asked']:.1f}% within 10 bpm of the rate each was asked for.")
+    if gc := mo.get('generation_check'):
+        L.append(f"The generator's motion check drew {gc['redrawn']} of the videos again (a video more than {gc['tolerance_bpm']:g} bpm off its rate, "
+                 f"at most {gc['redraws']} new draws); their first draws: {100 * gc['first_draw_share_in_range']:.1f}% in range.")
     L += ['', '| video | read (bpm) | asked (bpm) |', '|---|---|---|']
     L += [f'| {i} | {b} | {_f(a, 1)} |' for i, (b, a) in enumerate(zip(mo['heart_rate_bpm'][:12], mo['asked_heart_rate_bpm'][:12]))]
     return L + ([f"| ... | {len(mo['heart_rate_bpm']) - 12} more in metrics.json | |"] if mo['n'] > 12 else []) + ['']
@@ -975,9 +981,9 @@ def claims(metrics:dict, # from `evaluate` (its sections so far)
         rows.append(_claim('fidelity', f'{key} of synthetic vs real TEST, beside real TRAIN and VAE reconstructions of TEST',
                            fid and f"{fid[key]:.1f} (TRAIN {_f(train, 1)}, VAE {_f(floor, 1)})", f'<= {ratio} x the VAE floor',
                            None if not floor else fid[key] <= ratio * floor))
-    mo = m.get('motion')
+    mo = m.get('motion'); gc = (mo or {}).get('generation_check')
     rows.append(_claim('motion', f"share of generated videos whose heart rate ({mo['frames'] if mo else '?'} frames, pixels) is in {mo['range_bpm'] if mo else 'range'} bpm",
-                       mo and f"{mo['share_in_range']:.3f} of {mo['n']}", f'>= {t.motion_in_range}', None if not mo or mo['too_short'] else mo['share_in_range'] >= t.motion_in_range))
+                       mo and f"{mo['share_in_range']:.3f} of {mo['n']}" + (f" (first draws {gc['first_draw_share_in_range']:.3f}; {gc['redrawn']} redrawn)" if gc else ''), f'>= {t.motion_in_range}', None if not mo or mo['too_short'] else mo['share_in_range'] >= t.motion_in_range))
     for task, d in down.items():
         real, n = d['real']['test']['auc'], d['real']['n_test']
         rows.append(_claim('usefulness', f'{task}: AUC trained on real TRAIN ({n} TEST videos)', _ci(real, d['real']['ci95']['auc']),

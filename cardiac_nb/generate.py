@@ -13,13 +13,13 @@ from .data import FILELIST_COLUMNS, read_filelist, split_patients, write_preview
 from .vae import load_vae
 from .lidm import load_lidm, class_plan, sample_seeds, sample_lidm, write_samples, check_vae_fits
 from .privacy import apply_privacy, load_reid
-from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos, draw_heart_rates
+from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos, draw_heart_rates, MOTION_TOLERANCE_BPM
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
            'guard_settings', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents', 'choose_videos',
            'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
-           'find_reference_names', 'make_synthetic', 'synthetic_cli']
+           'find_reference_names', 'motion_check', 'make_synthetic', 'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
 SPLITS = ('TRAIN', 'VAL', 'TEST')
@@ -217,6 +217,16 @@ def find_reference_names(folder, # the synthetic dataset folder
     return hits
 
 # %% ../nbs/06_generate.ipynb #42776fc7
+def motion_check(log, # `generate_videos`' motion_check.csv
+                 names, # the dataset's videos
+                 redraws:int) -> dict|None: # the redraws allowed
+    "The motion check's record for `generation.json`: each video's first-draw heart rate and draws made (None where a video has no record)."
+    df = pd.read_csv(log).set_index('FileName') if Path(log).is_file() else pd.DataFrame()
+    if not set(names) <= set(df.index): return None
+    df = df.loc[list(names)]
+    return dict(redraws=redraws, tolerance_bpm=MOTION_TOLERANCE_BPM, redrawn=int((df.draws > 1).sum()),
+                first_bpm=df.first_bpm.round(1).to_dict(), draws=df.draws.astype(int).to_dict())
+
 def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-lidm-train, -lvdm-train, -vae-train, -privacy-train)
                    reference, # the real latents: their TRAIN videos are the patients to protect
                    output, # the dataset folder to write (Videos/, jpg/, FileList.csv)
@@ -226,6 +236,7 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
                    class_ids:str='4', lidm_guidance_scale:float=5.0, # the LIDM's classes and guidance
                    condition_guidance_scale:float=1.0, frame_guidance_scale:float=1.0, use_separate_guidance:bool=False, # the LVDM's guidance
                    num_ref_frames:int|None=None, fps:int|None=None, # window overlap; frame rate (default: the LVDM's clip rate; a multiple of it fills in the frames between)
+                   motion_redraws:int=0, # draws again of a video whose heart rate is off the rate asked (`generate_videos`' redraws)
                    lidm_sampler:str='ddpm', lvdm_sampler:str='ddpm', # samplers (ddpm, ddim, dpmpp, flow_euler)
                    lidm_batch_size:int=256, batch_size:int=8, # LIDM images and LVDM videos per batch
                    work=None, seed:int=0, device=None, progress:bool=True):
@@ -244,7 +255,7 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
                     class_ids=str(class_ids), lidm_guidance_scale=lidm_guidance_scale, condition_guidance_scale=condition_guidance_scale,
                     frame_guidance_scale=frame_guidance_scale, use_separate_guidance=bool(use_separate_guidance), num_ref_frames=num_ref_frames,
                     fps=fps or clip_fps(lvdm), lidm_sampler=lidm_sampler, lvdm_sampler=lvdm_sampler, seed=seed,
-                    lvdm_window=lvdm_model.window, phase_guidance_scale=lvdm_model.phase_scale, privacy_threshold=reid_info['threshold'])
+                    lvdm_window=lvdm_model.window, phase_guidance_scale=lvdm_model.phase_scale, motion_redraws=motion_redraws, privacy_threshold=reid_info['threshold'])
     for folder in (work, output):
         if folder.exists(): clean_stale_tmp(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -266,7 +277,7 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
     rates = draw_heart_rates(lvdm_model.heart_rates, video_classes, seeds) if lvdm_model.phased else None  # what sampling would draw, kept for the audit
     videos = generate_videos(lvdm_model, lvdm_sched, vae_model, chosen.FileName.tolist(), cond[at], video_classes, seeds, made, frames,
                              lvdm_steps, condition_guidance_scale, frame_guidance_scale, use_separate_guidance, lvdm_sampler, batch_size,
-                             num_ref_frames, ('mp4', 'jpg'), False, settings['fps'], heart_rates=rates, progress=progress)
+                             num_ref_frames, ('mp4', 'jpg'), False, settings['fps'], heart_rates=rates, redraws=motion_redraws, progress=progress)
 
     print(f'[3/3] the dataset: {output}', flush=True)
     df = synthetic_filelist(videos, split, seed)
@@ -280,7 +291,8 @@ def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-l
     if leaks: raise CardiacError(output, f'names a real video or patient: {leaks[:3]}', 'this is a bug: do not share the folder, and report it')
     counts = dict(lidm_images=len(samples), privacy_kept=len(kept), top_up_images=len(samples) - math.ceil(num_videos * oversample),
                   videos=len(df), per_class=df.class_name.value_counts().sort_index().to_dict(), per_split=df.Split.value_counts().to_dict(),
-                  heart_rates_bpm=None if rates is None else {n: round(r, 2) for n, r in zip(chosen.FileName, rates)})
+                  heart_rates_bpm=None if rates is None else {n: round(r, 2) for n, r in zip(chosen.FileName, rates)},
+                  motion_check=motion_check(made/'motion_check.csv', chosen.FileName, motion_redraws))
     atomic_write(output/'generation.json', json.dumps({'settings': settings, 'complete': True, **counts}, indent=2))
     print(f"{output}: {len(df)} synthetic videos ({len(kept)} of {len(samples)} LIDM images passed the privacy filter); "
           f"per class {counts['per_class']}; per split {counts['per_split']}")
@@ -313,6 +325,7 @@ def synthetic_cli(lidm:str='models/lidm_cardiacnet', # the LIDM folder (cardiac-
                   sampler:str=None, # or name it: ddpm, ddim, dpmpp (DPM-Solver++), flow_euler
                   lidm_batch_size:int=256, # LIDM images per batch
                   batch_size:int=8, # LVDM videos per batch
+                  motion_redraws:int=0, # draw a video again while its heart rate (read from its pixels) is over 10 bpm off the rate asked, at most this often
                   fps:int=None, # frame rate of the videos (default: the LVDM's training clips' rate; a multiple of it fills in the frames between)
                   work:str=None, # where the intermediate samples go (default: samples/cardiac_synthetic of the run)
                   seed:int=0, # the run's seed: images, videos and split
@@ -324,5 +337,5 @@ def synthetic_cli(lidm:str='models/lidm_cardiacnet', # the LIDM folder (cardiac-
     samplers = [choose_sampler(Path(m)/'training_config.yaml', sampling_mode, ddim, sampler) for m in (lidm, lvdm)]
     make_synthetic(lidm, lvdm, vae, reidentification, reference, output, num_videos, oversample, top_up, split, frames,
                    lidm_steps or num_steps, lvdm_steps or num_steps, class_ids, lidm_guidance_scale, condition_guidance_scale,
-                   frame_guidance_scale, use_separate_guidance, num_ref_frames, fps, *samplers, lidm_batch_size, batch_size,
+                   frame_guidance_scale, use_separate_guidance, num_ref_frames, fps, motion_redraws, *samplers, lidm_batch_size, batch_size,
                    work, seed, device)

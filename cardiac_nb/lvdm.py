@@ -18,11 +18,12 @@ from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNE
 from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_fits
 
 # %% auto #0
-__all__ = ['LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm', 'principal_bpm',
-           'latent_heart_rate', 'pixel_heart_rate', 'heartbeat_phase', 'class_heart_rates', 'draw_heart_rates',
-           'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std', 'train_heart_rates',
-           'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'phase_passes', 'video_guided', 'load_lvdm', 'clip_fps',
-           'sample_lvdm', 'read_conditioning', 'interpolate_frames', 'generate_videos', 'lvdm_sample_cli']
+__all__ = ['MOTION_TOLERANCE_BPM', 'LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm',
+           'principal_bpm', 'latent_heart_rate', 'pixel_heart_rate', 'heartbeat_phase', 'class_heart_rates',
+           'draw_heart_rates', 'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std',
+           'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'phase_passes', 'video_guided',
+           'load_lvdm', 'clip_fps', 'sample_lvdm', 'read_conditioning', 'interpolate_frames', 'redraw_seed',
+           'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
@@ -412,6 +413,20 @@ def _video_fields(output:Path, name:str, save_as, fps:int) -> dict:
     w, h = Image.open(jpgs[0]).size
     return dict(video_path=f'jpg/{name}', FPS=fps, FrameWidth=w, FrameHeight=h, NumberOfFrames=len(jpgs))
 
+MOTION_TOLERANCE_BPM = 10  # a video follows the rate it was asked for when its pixels beat within this many bpm of it
+
+def redraw_seed(seed:int, # a video's seed
+                draw:int) -> int: # which draw (0: the first)
+    "The seed of a video's `draw`-th draw: its own seed first, then seeds derived from it."
+    return seed if draw == 0 else sample_seeds(seed, draw + 1)[draw]
+
+def _write_video(output:Path, name:str, z:torch.Tensor, pixels:np.ndarray, save_as, save_latent:bool, fps:int):
+    "Write one made video: its latents (if asked), jpg frames and mp4."
+    if save_latent:
+        with atomic_path(output/'latents'/f'{name}.safetensors') as tmp: save_file({'latents': z.contiguous()}, str(tmp))
+    if 'jpg' in save_as and not (output/'jpg'/name).is_dir(): write_jpg_folder(pixels, output/'jpg'/name)
+    if 'mp4' in save_as: write_video(pixels, output/'mp4'/f'{name}.mp4', fps)
+
 def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm` and `load_vae`
                     names:list, frames:torch.Tensor, classes:list, seeds:list, # from `read_conditioning` and `sample_seeds`
                     output, # the folder to write mp4/, jpg/, latents/ and FileList.csv into
@@ -421,7 +436,8 @@ def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm`
                     save_as=('mp4', 'jpg'), # mp4 and/or jpg
                     save_latent:bool=False, # also write latents/<name>.safetensors
                     fps:int=32, chunk:int=32, # the videos' frame rate (a multiple of the model's: the frames between are interpolated); frames decoded per VAE pass
-                    heart_rates:list|None=None, # a phased model: one rate (bpm) per video, as `sample_lvdm`
+                    heart_rates:list|None=None, # a phased model: one rate (bpm) per video (default: `draw_heart_rates` from its TRAIN rates)
+                    redraws:int=0, # a phased model: draw a video again (`redraw_seed`) while its pixels beat more than `MOTION_TOLERANCE_BPM` off its rate, at most this many times
                     progress:bool=True):
     "Make, decode and write one video per conditioning frame (skipping those already written); returns the FileList."
     output = Path(output)
@@ -430,19 +446,28 @@ def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm`
     factor = fps / model.fps
     if factor != int(factor) or factor < 1:
         raise CardiacError(None, f'--fps {fps} is not a whole multiple of the {model.fps:g} fps the LVDM was trained at', f'pass --fps {model.fps:g} or a multiple of it')
+    if model.phased and heart_rates is None: heart_rates = draw_heart_rates(model.heart_rates, classes, seeds)  # what `sample_lvdm` would draw
     factor, todo = int(factor), [i for i, n in enumerate(names) if not _done(output, n, save_as)]
+    log = output/'motion_check.csv'  # a phased model's videos: the rate asked, the rate read from the first draw's and the kept draw's pixels, draws made
+    checks = pd.read_csv(log).set_index('FileName').to_dict('index') if log.is_file() else {}
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     for idx in (progress_bar(batches, leave=False) if progress and batches else batches):
-        videos = sample_lvdm(model, sched_cfg, frames[idx], [classes[i] for i in idx], [seeds[i] for i in idx], -(-(n_frames - 1) // factor) + 1,
-                             num_steps, class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames,
-                             None if heart_rates is None else [heart_rates[i] for i in idx], progress=False)
-        videos = interpolate_frames(videos, factor)[:, :n_frames]
-        for i, z in zip(idx, videos):
-            pixels = to_uint8(decode_latents(vae, z, chunk))
-            if save_latent:
-                with atomic_path(output/'latents'/f'{names[i]}.safetensors') as tmp: save_file({'latents': z.contiguous()}, str(tmp))
-            if 'jpg' in save_as and not (output/'jpg'/names[i]).is_dir(): write_jpg_folder(pixels, output/'jpg'/names[i])
-            if 'mp4' in save_as: write_video(pixels, output/'mp4'/f'{names[i]}.mp4', fps)
+        for draw in range(redraws + 1):
+            videos = sample_lvdm(model, sched_cfg, frames[idx], [classes[i] for i in idx], [redraw_seed(seeds[i], draw) for i in idx],
+                                 -(-(n_frames - 1) // factor) + 1, num_steps, class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames,
+                                 None if heart_rates is None else [heart_rates[i] for i in idx], progress=False)
+            again = []
+            for i, z in zip(idx, interpolate_frames(videos, factor)[:, :n_frames]):
+                pixels = to_uint8(decode_latents(vae, z, chunk))
+                if model.phased:
+                    bpm = round(pixel_heart_rate(pixels, fps), 1)
+                    if draw == 0: checks[names[i]] = dict(asked_bpm=round(heart_rates[i], 2), first_bpm=bpm)
+                    checks[names[i]].update(read_bpm=bpm, draws=draw + 1)
+                    if abs(bpm - heart_rates[i]) > MOTION_TOLERANCE_BPM and draw < redraws: again.append(i); continue
+                _write_video(output, names[i], z, pixels, save_as, save_latent, fps)
+            if checks: atomic_write(log, pd.DataFrame.from_dict(checks, orient='index').rename_axis('FileName').reset_index().to_csv(index=False))
+            if not again: break
+            idx = again
     rows = [dict(FileName=n, condition=CONDITION[CLASSES[c]], class_name=CLASSES[c], class_id=c, patient_id=n, **_video_fields(output, n, save_as, fps))
             for n, c in zip(names, classes)]
     df = pd.DataFrame(rows, columns=FILELIST_COLUMNS)
