@@ -1,0 +1,47 @@
+"""How much of a proof run's usefulness rows is the classifier's seed?
+
+The report trains each downstream classifier once (one seed), on real TRAIN, the synthetic set, or both, and tests it
+on the 30 real TEST videos of a task. This trains the same classifiers (the evaluation's `fit_task`, the run's
+configuration) with classifier seeds 0..N-1 on a finished proof run's datasets, and writes each ROC AUC, so a reader
+can see how far the rows move with nothing changed but the seed. The run's own seed (its phantom seed, which the
+evaluation trains with) is among them when N exceeds it: it must give the report's figures.
+
+    python benchmarks/downstream_seeds.py --run runs/proof-bench/run-seed1 --seeds 5   # -> downstream-seeds-proof-seed1.json
+"""
+import argparse, json, platform, tempfile, time
+from pathlib import Path
+import numpy as np, torch
+from cardiac_nb.core import load_config
+from cardiac_nb.evaluate import fit_task, TASKS
+from roof import matmul_gflops, cpu_name
+
+SOURCES = {'real': ['CardiacNet'], 'synthetic': ['Cardiac-synthetic'], 'real+synthetic': ['CardiacNet', 'Cardiac-synthetic']}
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--run', default='runs/proof-bench/run-seed1', help='a finished proof run folder')
+    p.add_argument('--seeds', type=int, default=5, help='classifier seeds 0..N-1')
+    a = p.parse_args()
+    torch.set_num_threads(2); run = Path(a.run)
+    metrics = json.loads((run/'metrics.json').read_text())
+    cfg = load_config('configs/evaluate/cardiacnet.yaml', profile=metrics['profile']).classifier
+    real = run/'datasets/CardiacNet'
+    res = dict(benchmark='downstream_seeds', run=str(run), phantom_seed=metrics['seed'], command=f'python benchmarks/downstream_seeds.py --run {a.run} --seeds {a.seeds}',
+               machine=platform.machine(), processor=cpu_name(), cpu_count=torch.get_num_threads(), torch=torch.__version__,
+               matmul_gflops=round(matmul_gflops(), 1), classifier=dict(cfg), classifier_seeds=list(range(a.seeds)), auc={}, report_auc={})
+    t0 = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        for task in TASKS:
+            for src, names in SOURCES.items():
+                aucs = []
+                for seed in range(a.seeds):
+                    r, _ = fit_task([run/'datasets'/n for n in names], real, task, cfg, Path(tmp)/f'{task}_{src}_{seed}', seed=seed, bootstrap=0)
+                    aucs.append(round(r['test']['auc'], 4))
+                key = f'{task} {src}'
+                res['auc'][key], res['report_auc'][key] = aucs, round(metrics['downstream'][task][src]['test']['auc'], 4)
+                print(f"{key}: {aucs} (report {res['report_auc'][key]}); mean {np.mean(aucs):.3f}, range {min(aucs):.3f}-{max(aucs):.3f}", flush=True)
+    res['seconds'] = round(time.time() - t0, 1)
+    dest = Path('benchmarks/results')/f"downstream-seeds-proof-seed{metrics['seed']}.json"
+    dest.write_text(json.dumps(res, indent=1)); print(dest)
+
+if __name__ == '__main__': main()
