@@ -11,11 +11,9 @@ evaluation trains with) is among them when N exceeds it: it must give the report
 import argparse, json, platform, tempfile, time
 from pathlib import Path
 import numpy as np, torch
-from cardiac_nb.core import load_config
-from cardiac_nb.evaluate import fit_task, TASKS
+from cardiac_nb.core import load_config, RunPaths
+from cardiac_nb.evaluate import fit_task, TASKS, SOURCES   # SOURCES: training source -> the datasets it pools ('real', 'synthetic')
 from roof import matmul_gflops, cpu_name
-
-SOURCES = {'real': ['CardiacNet'], 'synthetic': ['Cardiac-synthetic'], 'real+synthetic': ['CardiacNet', 'Cardiac-synthetic']}
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,7 +23,7 @@ def main():
     torch.set_num_threads(2); run = Path(a.run)
     metrics = json.loads((run/'metrics.json').read_text())
     cfg = load_config('configs/evaluate/cardiacnet.yaml', profile=metrics['profile']).classifier
-    real = run/'datasets/CardiacNet'
+    paths = {'real': RunPaths(run).dataset(), 'synthetic': RunPaths(run).dataset('Cardiac-synthetic')}; real = paths['real']
     res = dict(benchmark='downstream_seeds', run=str(run), phantom_seed=metrics['seed'], command=f'python benchmarks/downstream_seeds.py --run {a.run} --seeds {a.seeds}',
                machine=platform.machine(), processor=cpu_name(), cpu_count=torch.get_num_threads(), torch=torch.__version__,
                matmul_gflops=round(matmul_gflops(), 1), classifier=dict(cfg), classifier_seeds=list(range(a.seeds)), auc={}, report_auc={})
@@ -35,7 +33,7 @@ def main():
             for src, names in SOURCES.items():
                 aucs = []
                 for seed in range(a.seeds):
-                    r, _ = fit_task([run/'datasets'/n for n in names], real, task, cfg, Path(tmp)/f'{task}_{src}_{seed}', seed=seed, bootstrap=0)
+                    r, _ = fit_task([paths[n] for n in names], real, task, cfg, Path(tmp)/f'{task}_{src}_{seed}', seed=seed, bootstrap=0)
                     aucs.append(round(r['test']['auc'], 4))
                 key = f'{task} {src}'
                 res['auc'][key], res['report_auc'][key] = aucs, round(metrics['downstream'][task][src]['test']['auc'], 4)
