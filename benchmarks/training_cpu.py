@@ -46,7 +46,9 @@ def learner(stage:str):
     c = cfg_of('evaluate').classifier
     tr, va = task_folds(run.dataset(), 'ASD', 1)[0]
     clips = lambda rows, rand: TaskClips(run.dataset(), rows, 'ASD', c.clip_frames, c.sampling_rate, c.size, rand)
-    return classifier_learner(clips(tr, True), clips(va, False), c, out, 'cpu'), c
+    train, valid = clips(tr, True), clips(va, False)
+    for i in range(len(train)): train.video(i)   # each video resized once, as all but a training run's first epoch find them
+    return classifier_learner(train, valid, c, out, 'cpu'), c
 
 class StopAfter(Callback):
     "End the epoch after `n` training steps (its end, the checkpoint, still runs)."

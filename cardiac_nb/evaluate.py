@@ -5,11 +5,12 @@
 # %% ../nbs/07_evaluate.ipynb #0955774c
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
-import hashlib, importlib.metadata, json, os, pickle, subprocess, sys, tarfile, zipfile
+import hashlib, importlib.metadata, json, math, os, pickle, subprocess, sys, tarfile, zipfile
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
+from fastai.callback.core import Callback
 from fastcore.script import bool_arg
 from fastprogress.fastprogress import progress_bar
 from .data import read_filelist, read_video
@@ -22,10 +23,10 @@ __all__ = ['DETECTORS', 'TASKS', 'SOURCES', 'FIGURES', 'SECTIONS', 'cache_dir', 
            'inception_score', 'load_inception_is', 'reconstruct_videos', 'fidelity', 'motion_audit', 'score_summary',
            'share_above_median', 'privacy_audit', 'TaskClips', 'SmallVideoCNN', 'R3D18', 'video_classifier',
            'class_weights', 'classifier_learner', 'train_classifier', 'predict', 'binary_metrics', 'bootstrap_ci',
-           'task_folds', 'pooled_folds', 'fit_task', 'score_on', 'is_echo', 'downstream', 'plot_loss_curves',
-           'write_mosaic', 'plot_privacy_scores', 'plot_roc', 'report_claims', 'report_vae', 'report_fidelity',
-           'report_motion', 'report_privacy', 'report_downstream', 'report_markdown', 'run_seconds', 'claims',
-           'EvalInputs', 'evaluate', 'evaluate_cli']
+           'augment_clips', 'ClipAugment', 'task_folds', 'pooled_folds', 'fit_task', 'score_on', 'is_echo',
+           'downstream', 'plot_loss_curves', 'write_mosaic', 'plot_privacy_scores', 'plot_roc', 'report_claims',
+           'report_vae', 'report_fidelity', 'report_motion', 'report_privacy', 'report_downstream', 'report_markdown',
+           'run_seconds', 'claims', 'EvalInputs', 'evaluate', 'evaluate_cli']
 
 # %% ../nbs/07_evaluate.ipynb #afb2c8a1
 DETECTORS = {
@@ -557,15 +558,22 @@ class TaskClips(torch.utils.data.Dataset):
         self.dataset, self.rows, self.task = str(dataset), rows.reset_index(drop=True), task
         self.labels = (self.rows.class_id == TASKS[task][0]).astype(int).to_numpy()
         self.clip_frames, self.rate, self.size, self.random_start = clip_frames, sampling_rate, size, random_start
+        self._resized = {}  # row -> its whole video resized to `size` once: training draws many clips from each
     def __len__(self): return len(self.rows)
-    def __getitem__(self, i):
+    def video(self, i) -> torch.Tensor:
+        "Row `i`'s frames (T,H,W): as stored (uint8) when they have the clips' size, else resized to it, in [-1, 1], and kept."
+        if i in self._resized: return self._resized[i]
         r = self.rows.iloc[i]
-        v = video_frames(r.dataset if 'dataset' in self.rows else self.dataset, r.FileName, r.video_path)
+        v = torch.from_numpy(video_frames(r.dataset if 'dataset' in self.rows else self.dataset, r.FileName, r.video_path))
+        if v.shape[-1] == self.size: return v
+        self._resized[i] = F.interpolate(v.float()[None] / 127.5 - 1, size=(self.size, self.size), mode='bilinear', antialias=True, align_corners=False)[0]
+        return self._resized[i]
+    def __getitem__(self, i):
+        v = self.video(i)
         room = max(len(v) - ((self.clip_frames - 1) * self.rate + 1), 0)
         start = int(torch.randint(0, room + 1, ())) if self.random_start else room // 2
-        x = torch.from_numpy(v[(start + np.arange(self.clip_frames) * self.rate) % len(v)]).float()[None] / 127.5 - 1
-        if x.shape[-1] != self.size: x = F.interpolate(x, size=(self.size, self.size), mode='bilinear', antialias=True, align_corners=False)
-        return x, torch.tensor(self.labels[i])
+        x = v[(start + np.arange(self.clip_frames) * self.rate) % len(v)][None]
+        return (x if x.is_floating_point() else x.float() / 127.5 - 1), torch.tensor(self.labels[i])
 
 class SmallVideoCNN(nn.Module):
     "A small 3D CNN for CPU profiles: `depth` conv-BN-ReLU stages (each halves the size; widths double, up to 8x), global pooling, a linear head."
@@ -607,7 +615,7 @@ def classifier_learner(train_ds:TaskClips, valid_ds:TaskClips, # the clips to tr
                        cfg:dict, # the configuration's `classifier` section
                        output, # a folder for history.csv
                        device=None, pretrained=None):
-    "A fastai `Learner` for one binary video classifier: class-weighted cross-entropy, AdamW, a CSV log."
+    "A fastai `Learner` for one binary video classifier: class-weighted cross-entropy, AdamW, a CSV log, `ClipAugment` when `cfg.augment` is set."
     from fastai.learner import Learner
     from fastai.data.core import DataLoaders, TfmdDL
     from fastai.losses import CrossEntropyLossFlat
@@ -618,9 +626,10 @@ def classifier_learner(train_ds:TaskClips, valid_ds:TaskClips, # the clips to tr
     nw = cfg.get('num_workers', 0)  # 0: decoded videos stay cached in this process across epochs
     dls = DataLoaders(TfmdDL(train_ds, bs=min(cfg.batch_size, len(train_ds)), shuffle=True, drop_last=True, device=dev, num_workers=nw),
                       TfmdDL(valid_ds, bs=cfg.batch_size, device=dev, num_workers=nw))
+    augment = [ClipAugment(cfg.augment)] if cfg.get('augment') else []
     learn = Learner(dls, video_classifier(cfg.arch, pretrained, cfg.get('width', 16), cfg.get('depth', 3)),
                     loss_func=CrossEntropyLossFlat(weight=class_weights(train_ds.labels).to(dev)),
-                    opt_func=adamw(cfg.weight_decay), metrics=accuracy, cbs=[CSVLog(output/'history.csv')])
+                    opt_func=adamw(cfg.weight_decay), metrics=accuracy, cbs=[CSVLog(output/'history.csv'), *augment])
     learn.logger = noop  # the CSV log keeps the table
     return learn
 
@@ -663,6 +672,32 @@ def bootstrap_ci(labels, probs, n:int=1000, seed:int=0, level:float=0.95) -> dic
             if v is not None: draws[k].append(v)
     lo = (1 - level) / 2 * 100
     return {k: [float(np.percentile(v, lo)), float(np.percentile(v, 100 - lo))] if v else None for k, v in draws.items()}
+
+# %% ../nbs/07_evaluate.ipynb #3bace80e
+def augment_clips(x:torch.Tensor, # (B,1,T,H,W) clips in [-1, 1]
+                  gain:float=0.25, gamma:float=0.3, # brightness times U(1-gain, 1+gain); intensity to the power exp(U(-gamma, gamma))
+                  noise:float=0.08, # additive Gaussian noise, its std drawn in U(0, noise) (intensities in [0, 1])
+                  shift:float=0.08, scale:float=0.1, rotate:float=6.0) -> torch.Tensor: # placement: shift (share of the half-side), zoom, degrees
+    "The clips through one random draw each, the same for all of a clip's frames: gain, contrast curve, noise and the probe's placement."
+    B, dev = len(x), x.device
+    u = lambda r: (torch.rand(B, device=dev) * 2 - 1) * r   # U(-r, r), one per clip
+    per = lambda t: t.view(B, 1, 1, 1, 1)
+    v = x.add(1).mul_(0.5).clamp_(0, 1).pow_(per(torch.exp(u(gamma)))).mul_(per(1 + u(gain))).clamp_(0, 1)   # in place: a fraction of a step
+    sd = per(torch.rand(B, device=dev) * noise)
+    v.add_(torch.randn_like(v).mul_(sd)).clamp_(0, 1)
+    s, a = 1 + u(scale), u(rotate) * math.pi / 180
+    theta = torch.stack([torch.stack([s * a.cos(), -s * a.sin(), u(shift)], 1), torch.stack([s * a.sin(), s * a.cos(), u(shift)], 1)], 1)
+    _, C, T, H, W = v.shape
+    grid = F.affine_grid(theta, (B, C * T, H, W), align_corners=False)   # one placement for every frame of a clip
+    return F.grid_sample(v.view(B, C * T, H, W), grid, align_corners=False, padding_mode='zeros').view(v.shape).mul_(2).sub_(1)
+
+class ClipAugment(Callback):
+    "Training batches through `augment_clips` (the `classifier.augment` settings); validation and prediction see the clips as they are."
+    order = 5
+    def __init__(self, spec:dict): self.spec = dict(spec)  # `augment_clips`' keyword arguments
+    def before_batch(self):
+        if self.training: self.learn.xb = (augment_clips(self.xb[0], **self.spec),)
+
 
 # %% ../nbs/07_evaluate.ipynb #806c7749
 SOURCES = {'real': ('real',), 'synthetic': ('synthetic',), 'real+synthetic': ('real', 'synthetic')}  # training data: the datasets it pools
@@ -912,8 +947,11 @@ def report_downstream(metrics:dict) -> list:
     arch = 'torchvision r3d_18 (3D ResNet-18)' if cc['arch'] == 'r3d_18' else f"a small 3D CNN of {cc.get('depth', 3)} stages"
     how = f"{cc['folds']}-fold cross-validation over TRAIN+VAL, TEST scored by the folds' mean probability" if cc['folds'] > 1 else 'trained on TRAIN, validated on VAL'
     budget = f"{cc['steps']} optimiser steps" if cc.get('steps') else f"{cc['epochs']} epochs"
+    aug = cc.get('augment')
+    aug = (f"training clips augmented (gain {aug['gain']}, contrast {aug['gamma']}, noise {aug['noise']}, shift {aug['shift']}, zoom {aug['scale']}, "
+           f"rotation {aug['rotate']} degrees)" if aug else 'no augmentation')
     L += [f"Binary classifiers ({arch}, {cc['clip_frames']}-frame clips at sampling rate {cc['sampling_rate']}, {cc['size']}x{cc['size']}, "
-          f"class-weighted cross-entropy, {budget}, {how}); the same architecture, budget and seed for every source, "
+          f"class-weighted cross-entropy, {budget}, {how}, {aug}); the same architecture, budget, augmentation and seed for every source, "
           f"all tested on the real TEST split. Intervals: {metrics['config']['bootstrap']} bootstrap resamples of the TEST videos.", '',
           '| task | trained on | accuracy [95% CI] | macro F1 [95% CI] | ROC AUC [95% CI] | test videos |', '|---|---|---|---|---|---|']
     for task, d in down.items():
