@@ -2,7 +2,7 @@
 
 A classifier trained on synthetic videos learned the classes but carried them over to real videos only once its
 training clips were shifted, zoomed and rotated at random (`benchmarks/downstream_seeds.py`, the `-no-placement` and
-`-placement-only` results). This measures why: on each video's first frame (its jpg, 112x112), where the image's
+`-placement-only` results). This measures why: on each video's first frame (112x112, read as the evaluation reads it), where the image's
 brightness sits and how far it spreads, by the intensity-weighted centroid (x to the right, y downwards, away from
 the probe) and standard deviation in pixels; then, per class, how much these vary from video to video in real
 TRAIN and in the synthetic set. A generator that draws the hearts at fewer placements than the patients have shows
@@ -13,15 +13,14 @@ a smaller spread.
 import argparse, json, platform
 from pathlib import Path
 import numpy as np, pandas as pd
-from PIL import Image
 from cardiac_nb.core import RunPaths
-from cardiac_nb.evaluate import dataset_videos
+from cardiac_nb.evaluate import dataset_videos, video_frames
 
 def first_frame_placement(dataset, rows:pd.DataFrame) -> pd.DataFrame:
     "Per video: the first frame's intensity-weighted centroid (cx, cy) and spread (sx, sy), in pixels."
     out = []
     for r in rows.itertuples():
-        a = np.asarray(Image.open(sorted((Path(dataset)/'jpg'/r.FileName).glob('*.jpg'))[0]).convert('L'), dtype=float)
+        a = video_frames(str(dataset), r.FileName, r.video_path)[0].astype(float)
         a /= a.sum(); y, x = np.mgrid[:a.shape[0], :a.shape[1]]
         cx, cy = (a * x).sum(), (a * y).sum()
         out.append(dict(class_name=r.class_name, cx=cx, cy=cy, sx=np.sqrt((a * (x - cx) ** 2).sum()), sy=np.sqrt((a * (y - cy) ** 2).sum())))
