@@ -18,7 +18,7 @@ import argparse, json, platform, sys, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from cardiac_nb.core import load_config, RunPaths
-from cardiac_nb.evaluate import fit_task, TASKS, SOURCES   # SOURCES: training source -> the datasets it pools ('real', 'synthetic')
+from cardiac_nb.downstream import fit_task, TASKS, SOURCES, TrainRun   # SOURCES: training source -> the datasets it pools ('real', 'synthetic')
 from roof import matmul_gflops, cpu_name
 
 def main():
@@ -44,7 +44,7 @@ def main():
             for src, names in sources.items():
                 aucs = []
                 for seed in range(a.seeds):
-                    r, _ = fit_task([paths[n] for n in names], real, task, cfg, Path(tmp)/f'{task}_{src}_{seed}', seed=seed, bootstrap=0)
+                    r, _ = fit_task([paths[n] for n in names], real, task, cfg, Path(tmp)/f'{task}_{src}_{seed}', TrainRun(seed=seed, bootstrap=0))
                     aucs.append(round(r['test']['auc'], 4))
                 key = f'{task} {src}'
                 res['auc'][key], res['report_auc'][key] = aucs, round(metrics['downstream'][task][src]['test']['auc'], 4)

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from cardiac_nb.core import atomic_write, load_config, default_device
 from cardiac_nb.phantom import phantom_dataset
-from cardiac_nb.evaluate import (load_inception, load_i3d, features, fd, feature_stats, gray_to_rgb, detector_file, read_i3d_checkpoint,
-                                 dataset_videos, sample_frames, sample_clips, evaluate)
+from cardiac_nb.detectors import load_inception, load_i3d, features, gray_to_rgb, detector_file, read_i3d_checkpoint
+from cardiac_nb.fidelity import fd, feature_stats, dataset_videos, sample_frames, sample_clips, Compute
+from cardiac_nb.evaluate import evaluate
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='smoke'); p.add_argument('--work', default='runs/bench-evaluate')
@@ -78,7 +79,7 @@ result['sanity_reference'] = dict(frames=len(f_ref), clips=len(v_ref))
 
 # 5. one whole evaluate at the profile
 t0 = time.perf_counter()
-m = evaluate(real, other, work / f'run-{a.profile}', cfg, sections=('fidelity', 'downstream'), profile=a.profile, device=str(dev), progress=False)
+m = evaluate(real, other, work / f'run-{a.profile}', cfg, sections=('fidelity', 'downstream'), profile=a.profile, compute=Compute(str(dev), progress=False))
 result['evaluate'] = dict(seconds=round(time.perf_counter() - t0, 1), FID=m['fidelity']['FID'], FVD16=m['fidelity']['FVD16'],
                           IS_echo=m['fidelity']['IS_echo'], FID_frames=m['fidelity']['FID_frames'], FVD16_clips=m['fidelity']['FVD16_clips'],
                           downstream={t: {s: d[s]['test'] for s in ('real', 'synthetic')} | {'ratio': d['ratio_synthetic_to_real']}

@@ -19,9 +19,10 @@ import argparse, json, platform, time
 from pathlib import Path
 import numpy as np, torch
 from cardiac_nb.core import RunPaths, CLASSES
-from cardiac_nb.evaluate import load_i3d, features, fd, dataset_videos, sample_clips, clip_start
+from cardiac_nb.detectors import load_i3d, features
+from cardiac_nb.fidelity import fd, dataset_videos, sample_clips, clip_start
 from cardiac_nb.lvdm import interpolate_frames
-from cardiac_nb.vae import load_vae, read_latents, latent_path, decode_latents, to_uint8
+from cardiac_nb.vae import load_vae, load_latents, latent_path, decode_latents, to_uint8
 from roof import matmul_gflops
 
 CLIP = 16
@@ -30,7 +31,7 @@ def filled_clips(vae, latents, rows, factor:int, seed:int) -> np.ndarray:
     "Clips of the real videos' latents kept every `factor`-th frame and filled in between, decoded; the evaluation's clip starts."
     out = []
     for r in rows.itertuples():
-        z = read_latents(latent_path(latents, r.FileName))
+        z = load_latents(latent_path(latents, r.FileName))
         s = clip_start(len(z), CLIP, seed, r.FileName)
         z = torch.cat([z, z[-1:].expand(factor, *z.shape[1:])])[s:s + CLIP + factor]  # the clip and the kept frame after it (the last held at the end)
         out.append(to_uint8(decode_latents(vae, interpolate_frames(z[::factor], factor)[:CLIP])))

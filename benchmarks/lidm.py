@@ -11,7 +11,8 @@ import torch
 from cardiac_nb.core import atomic_write, load_config, seed_everything, default_device
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset
-from cardiac_nb.lidm import lidm_learner, fit_and_save, load_lidm, class_plan, sample_seeds, sample_lidm
+from cardiac_nb.diffusion import fit_and_save, class_plan, sample_seeds, SamplingSpec
+from cardiac_nb.lidm import lidm_learner, load_lidm, sample_lidm
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='smoke'); p.add_argument('--work', default='runs/bench-lidm')
@@ -49,7 +50,7 @@ classes, seeds = class_plan('4', a.num_samples, 0), sample_seeds(0, a.num_sample
 timings = {}
 for name, sampler, steps in [('ddpm_256', 'ddpm', 256), ('dpmpp_25', 'dpmpp', 25), ('dpmpp_50', 'dpmpp', 50)]:
     t0 = time.perf_counter()
-    sample_lidm(model, sched, classes, seeds, steps, 5.0, sampler, batch_size=a.num_samples, progress=False)
+    sample_lidm(model, sched, classes, seeds, SamplingSpec(sampler, steps, 5.0, batch_size=a.num_samples), progress=False)
     timings[name] = round(time.perf_counter() - t0, 2)
 
 result = dict(benchmark='lidm', profile=a.profile, model_config=dict(cfg.model), device=str(dev), cpu_count=os.cpu_count(),

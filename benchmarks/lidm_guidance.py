@@ -17,8 +17,9 @@ import numpy as np, torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from cardiac_nb.core import RunPaths
-from cardiac_nb.evaluate import TASKS   # task -> (class of the condition, class of its absence)
-from cardiac_nb.lidm import load_lidm, sample_lidm, sample_seeds
+from cardiac_nb.downstream import TASKS   # task -> (class of the condition, class of its absence)
+from cardiac_nb.diffusion import sample_seeds, SamplingSpec
+from cardiac_nb.lidm import load_lidm, sample_lidm
 from cardiac_nb.vae import LatentFrames
 from roof import matmul_gflops
 
@@ -49,7 +50,7 @@ def main():
     rows = {}
     for g in a.scales:
         t0 = time.time()
-        z = sample_lidm(model, sched, classes, seeds, a.steps, g, 'ddim', progress=False).flatten(1).numpy()
+        z = sample_lidm(model, sched, classes, seeds, SamplingSpec('ddim', a.steps, g, batch_size=256), progress=False).flatten(1).numpy()
         rows[f'{g:g}'] = dict(auc={t: round(task_auc(z, np.array(classes), Xte, yte, t), 3) for t in TASKS},
                               latent_std=round(float(z.std(0).mean()), 3), sample_seconds=round(time.time() - t0, 1))
         print(g, rows[f'{g:g}'], flush=True)

@@ -20,8 +20,10 @@ import numpy as np, torch, torch.nn as nn
 from fastai.vision.all import Learner, DataLoaders, accuracy, CrossEntropyLossFlat
 from cardiac_nb.core import atomic_write, cli_config, seed_everything, default_device, RunPaths, CLASSES
 from cardiac_nb.vae import load_vae, decode_latents, LatentFrames
-from cardiac_nb.lidm import train_lidm, load_lidm, class_plan, sample_seeds, sample_lidm
-from cardiac_nb.evaluate import load_inception, features, fd, sample_frames, dataset_videos
+from cardiac_nb.diffusion import class_plan, sample_seeds, SamplingSpec
+from cardiac_nb.lidm import train_lidm, load_lidm, sample_lidm
+from cardiac_nb.detectors import load_inception, features
+from cardiac_nb.fidelity import fd, sample_frames, dataset_videos
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--run', default='runs/smoke', help='a cardiac-pipeline run folder (its dataset, VAE and latents)')
@@ -113,7 +115,7 @@ classes, seeds = class_plan('4', a.num_samples, 0), sample_seeds(0, a.num_sample
 rows = {}
 for name, sampler, steps in [('ddpm_256', 'ddpm', 256), ('dpmpp_25', 'dpmpp', 25), ('dpmpp_50', 'dpmpp', 50)]:
     t0 = time.perf_counter()
-    z = sample_lidm(model, sched, classes, seeds, steps, a.guidance_scale, sampler, batch_size=128, progress=False)
+    z = sample_lidm(model, sched, classes, seeds, SamplingSpec(sampler, steps, a.guidance_scale, batch_size=128), progress=False)
     secs = time.perf_counter() - t0
     kept[name] = to_u8(decode_latents(vae, z.to(dev)).float().cpu())
     pred, want = judge_labels(judge_view(z)), torch.tensor(classes)

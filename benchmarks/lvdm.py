@@ -21,8 +21,9 @@ from cardiac_nb.core import atomic_write, load_config, cli_config, seed_everythi
 from cardiac_nb.data import read_filelist, read_video, write_video
 from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
-from cardiac_nb.lidm import sample_seeds
-from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps, latent_heart_rate, draw_heart_rates, pixel_heart_rate
+from cardiac_nb.diffusion import sample_seeds, SamplingSpec
+from cardiac_nb.heartbeat import latent_heart_rate, draw_heart_rates, pixel_heart_rate
+from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
@@ -52,7 +53,8 @@ def fvd16(i3d, videos, real_feats) -> float: # videos: (T,H,W) uint8 each, at le
     return round(fd(features(i3d, np.stack([v[:16] for v in videos]), 8), real_feats), 1)
 
 if a.fvd_from:  # score videos generated on a machine without the I3D weights (read back from their mp4s)
-    from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
+    from cardiac_nb.detectors import load_i3d, features
+    from cardiac_nb.fidelity import fd, sample_clips
     result, i3d = json.loads(out.read_text()), load_i3d(device=dev)
     real_feats = real_clip_features(i3d)
     for row in result['lengths']:
@@ -112,7 +114,8 @@ for k, r in enumerate(real_df.itertuples()):
                          latent_bpm=round(latent_heart_rate(test.video(k)), 1), true_bpm=round(float(true), 1) if true is not None else None))
 
 try:
-    from cardiac_nb.evaluate import load_i3d, features, fd, sample_clips
+    from cardiac_nb.detectors import load_i3d, features
+    from cardiac_nb.fidelity import fd, sample_clips
     i3d = load_i3d(device=dev)
     real_feats = real_clip_features(i3d)
 except (ImportError, CardiacError) as e: i3d, fvd_note = None, f'FVD skipped: {e}'  # e.g. no I3D weights on this machine
@@ -122,7 +125,7 @@ for T in lengths:
     if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
     else: Path('/proc/self/clear_refs').write_text('5')  # reset the peak RSS (Linux)
     t0 = time.perf_counter()
-    videos = sample_lvdm(model, sched_cfg, cond, classes, seeds, T, a.num_steps, sampler='ddim', batch_size=a.batch_size,
+    videos = sample_lvdm(model, sched_cfg, cond, classes, seeds, SamplingSpec('ddim', a.num_steps, frames=T, batch_size=a.batch_size),
                          heart_rates=asked, progress=False)
     if dev.type == 'cuda': torch.cuda.synchronize()
     secs = (time.perf_counter() - t0) / n

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np, torch
 from cardiac_nb.core import load_config, seed_everything
 from cardiac_nb.data import read_video
-from cardiac_nb.vae import load_vae, LatentFrames
-from cardiac_nb.lvdm import train_lvdm, load_lvdm, generate_videos, draw_heart_rates, pixel_heart_rate, latent_heart_rate
-from cardiac_nb.lidm import sample_seeds
+from cardiac_nb.vae import LatentFrames
+from cardiac_nb.diffusion import sample_seeds, SamplingSpec
+from cardiac_nb.heartbeat import draw_heart_rates, pixel_heart_rate, latent_heart_rate
+from cardiac_nb.lvdm import train_lvdm, LVDMPipeline, Conditioning, generate_videos
 from roof import matmul_gflops
 
 def main():
@@ -34,7 +35,7 @@ def main():
     model_dir = run/f'models/lvdm-e{cfg.train.epochs}'
     seed_everything(0); t0 = time.time()
     train_lvdm(lat, model_dir, cfg, show_progress=False); train_s = time.time() - t0
-    model, sched = load_lvdm(model_dir, 'cpu'); vae = load_vae(run/'models/vae', 'cpu')
+    pipe = LVDMPipeline.from_folders(model_dir, run/'models/vae', 'cpu'); model = pipe.unet
     if a.phase_scale is not None: model.phase_scale = a.phase_scale
     tag = f'e{cfg.train.epochs}' + (f'-p{model.phase_scale:g}' if model.phase_scale != 1 else '')
     test = LatentFrames(lat, 'TEST')
@@ -42,8 +43,8 @@ def main():
     frames = torch.stack([test.video(v)[0] for v in range(len(test.df))]); seeds = sample_seeds(0, len(names))
     rates = draw_heart_rates(model.heart_rates, classes, seeds)
     out = run/f'samples/motion-{tag}'; t0 = time.time()
-    generate_videos(model, sched, vae, names, frames, classes, seeds, out, n_frames=64, num_steps=a.steps, sampler='ddim',
-                    fps=32, heart_rates=rates, save_as=('mp4',), save_latent=True, progress=False)
+    generate_videos(pipe, Conditioning(names, frames, classes, seeds, rates), out, SamplingSpec('ddim', a.steps, frames=64, fps=32),
+                    save_as=('mp4',), save_latent=True, progress=False)
     sample_s = time.time() - t0
     from safetensors.torch import load_file
     px = np.array([pixel_heart_rate(read_video(out/'mp4'/f'{n}.mp4')[:64]) for n in names])

@@ -9,9 +9,11 @@ Run: .venv/bin/python benchmarks/lvdm_phase.py --latents LATENTS --lvdm MODEL [M
 import argparse, json, math
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
-from cardiac_nb.core import atomic_write, default_device, load_config, train_scheduler
+from cardiac_nb.core import atomic_write, default_device, load_config
+from cardiac_nb.diffusion import train_scheduler
 from cardiac_nb.vae import LatentFrames
-from cardiac_nb.lvdm import load_lvdm, LatentClips, latent_heart_rate, heartbeat_phase
+from cardiac_nb.heartbeat import latent_heart_rate, heartbeat_phase
+from cardiac_nb.lvdm import load_lvdm, LatentClips
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--latents', required=True); p.add_argument('--lvdm', nargs='+', required=True)

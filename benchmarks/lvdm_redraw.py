@@ -14,8 +14,9 @@ import argparse, json, platform, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from cardiac_nb.vae import load_vae, decode_latents, to_uint8
-from cardiac_nb.lvdm import (load_lvdm, read_conditioning, sample_lvdm, interpolate_frames, pixel_heart_rate, redraw_seed,
-                             MOTION_TOLERANCE_BPM)
+from cardiac_nb.diffusion import SamplingSpec
+from cardiac_nb.heartbeat import pixel_heart_rate
+from cardiac_nb.lvdm import load_lvdm, read_conditioning, sample_lvdm, redraw_seed, MOTION_TOLERANCE_BPM
 from cardiac_nb.generate import video_seeds
 from roof import matmul_gflops, cpu_name
 
@@ -25,12 +26,10 @@ VARIANTS = {'as generated': {}, '25 steps': dict(steps=25), 'phase guidance 3': 
 def remake(model, sched, vae, cond, classes, seeds, rates, settings, steps=None, phase_scale=None, draw=0):
     "The videos' pixel heart rates (bpm), each made as generate makes it with one setting changed."
     scale, model.phase_scale = model.phase_scale, phase_scale or model.phase_scale
-    factor = settings['fps'] // int(model.fps)
+    spec = SamplingSpec(settings['lvdm_sampler'], steps or settings['lvdm_steps'], frames=settings['frames'], fps=settings['fps'])  # interpolated to fps inside
     try:
-        z = sample_lvdm(model, sched, cond, classes, [redraw_seed(s, draw) for s in seeds], -(-(settings['frames'] - 1) // factor) + 1,
-                        steps or settings['lvdm_steps'], sampler=settings['lvdm_sampler'], heart_rates=rates, progress=False)
+        z = sample_lvdm(model, sched, cond, classes, [redraw_seed(s, draw) for s in seeds], spec, heart_rates=rates, progress=False)
     finally: model.phase_scale = scale
-    z = interpolate_frames(z, factor)[:, :settings['frames']]
     return [round(pixel_heart_rate(to_uint8(decode_latents(vae, v)), settings['fps']), 1) for v in z]
 
 def main():
@@ -42,7 +41,7 @@ def main():
     check = pd.read_csv(work/'lvdm/motion_check.csv').set_index('FileName')
     off = check[(check.first_bpm - check.asked_bpm).abs() > MOTION_TOLERANCE_BPM]
     model, sched = load_lvdm(run/'models/lvdm_cardiacnet', 'cpu'); vae = load_vae(run/'models/vae', 'cpu')
-    names, cond, classes = read_conditioning(work/'lidm/privacy_compliant_latents', 'csv')
+    c = read_conditioning(work/'lidm/privacy_compliant_latents', 'csv'); names, cond, classes = c.names, c.frames, c.classes
     at = [names.index(n) for n in off.index]
     seeds = video_seeds(off.index.tolist(), pd.read_csv(work/'lidm/samples.csv'), settings['seed'])
     rates, lo, hi = off.asked_bpm.tolist(), 60, 110

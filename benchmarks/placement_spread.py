@@ -14,7 +14,7 @@ import argparse, json, platform
 from pathlib import Path
 import numpy as np, pandas as pd
 from cardiac_nb.core import RunPaths
-from cardiac_nb.evaluate import dataset_videos, video_frames
+from cardiac_nb.fidelity import dataset_videos, video_frames
 
 def first_frame_placement(dataset, rows:pd.DataFrame) -> pd.DataFrame:
     "Per video: the first frame's intensity-weighted centroid (cx, cy) and spread (sx, sy), in pixels."

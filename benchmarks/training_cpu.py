@@ -2,7 +2,7 @@
 
 For every training stage (VAE, LIDM, re-identification, LVDM, downstream classifier) at a profile's sizes, on a run
 folder that holds the processed dataset and its latents (the proof run's, say), this builds the stage's own fastai
-`Learner` and trains `--steps` steps with `cardiac_nb.core.StepTimer`: seconds per step in data loading, batch
+`Learner` and trains `--steps` steps with `cardiac_nb.train.StepTimer`: seconds per step in data loading, batch
 preparation (noise and targets), forward, backward, gradient clipping, optimiser, EMA and the rest, then one epoch
 end (the checkpoint). It also counts one step's forward and backward FLOPs and sets the rate they run at against the
 machine's dense fp32 matmul rate, measured here too (2048 x 2048, both cores).
@@ -19,12 +19,13 @@ import torch
 from fastai.callback.core import Callback, CancelEpochException
 from fastai.optimizer import Adam
 from roof import matmul_gflops, cpu_name
-from cardiac_nb.core import atomic_write, load_config, seed_everything, RunPaths, StepTimer, Checkpoint
+from cardiac_nb.core import atomic_write, load_config, seed_everything, RunPaths
+from cardiac_nb.train import StepTimer, Checkpoint
 from cardiac_nb.vae import vae_learner
 from cardiac_nb.lidm import lidm_learner
 from cardiac_nb.privacy import reid_learner
 from cardiac_nb.lvdm import lvdm_learner
-from cardiac_nb.evaluate import classifier_learner, task_folds, TaskClips
+from cardiac_nb.downstream import classifier_learner, task_folds, TaskClips
 
 STAGES = ('vae', 'lidm', 'privacy', 'lvdm', 'classifier')
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -15,14 +15,11 @@ from fastcore.script import call_parse
 from safetensors.torch import save_file, load_file
 
 # %% auto #0
-__all__ = ['CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'STEP_PHASES', 'OBJECTIVES', 'SAMPLERS', 'CardiacError',
+__all__ = ['MODEL_FOLDERS', 'SAMPLE_FOLDERS', 'RUN', 'CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'CardiacError',
            'Problems', 'cli', 'parallel_map', 'RunPaths', 'class_id', 'seed_everything', 'default_device',
            'mixed_precision', 'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp', 'save_weights',
            'load_weights', 'apply_overrides', 'load_config', 'cli_config', 'save_config', 'save_model_folder',
-           'load_model_folder', 'adamw', 'EMA', 'Checkpoint', 'CSVLog', 'resume_checkpoint', 'fit_resumable',
-           'training_losses', 'StepTimer', 'train_scheduler', 'is_flow', 'CondDrop', 'DiffusionTraining',
-           'sampling_scheduler', 'choose_sampler', 'saved_scheduler', 'sample_generators', 'denoise', 'noised',
-           'keep_known', 'diffusion_learner']
+           'load_model_folder']
 
 # %% ../nbs/00_core.ipynb #82a8b2da
 class CardiacError(Exception):
@@ -83,6 +80,10 @@ def parallel_map(func, # a picklable function of one item
         return list(wrap(pool.map(func, items)))
 
 # %% ../nbs/00_core.ipynb #647e7320
+MODEL_FOLDERS = {'vae': 'vae', 'lidm': 'lidm_cardiacnet', 'reidentification': 'reidentification_cardiacnet',
+                 'lvdm': 'lvdm_cardiacnet', 'classification': 'classification'}  # stage -> its folder in models/
+SAMPLE_FOLDERS = {'lidm': 'lidm_cardiacnet', 'lvdm': 'lvdm_cardiacnet', 'generate': 'cardiac_synthetic'}  # stage -> its folder in samples/
+
 class RunPaths:
     "The layout of a run folder: `datasets/`, `data/` (latents, reference clips), `models/`, `samples/`."
     def __init__(self, root='.'): # the run folder (or the working directory, for commands run by hand)
@@ -96,9 +97,16 @@ class RunPaths:
     @property
     def samples(self): return self.root/'samples'
     def dataset(self, name:str='CardiacNet'): return self.datasets/name
+    def model(self, stage:str): return self.models/MODEL_FOLDERS[stage]  # a stage's model folder (`MODEL_FOLDERS`)
+    def sample_folder(self, stage:str): return self.samples/SAMPLE_FOLDERS[stage]  # where a stage's samples go (`SAMPLE_FOLDERS`)
+    @property
+    def synthetic(self): return self.dataset('Cardiac-synthetic')  # the synthetic dataset
     def latents(self, name:str='CardiacNet'): return self.data/'latents'/name.lower()
     def reference(self, name:str='CardiacNet'): return self.data/'reference'/name.lower()
     def __repr__(self): return f"RunPaths({str(self.root)!r})"
+
+RUN = RunPaths()  # the run folder of a command run by hand: the working directory (its flags' defaults)
+
 
 # %% ../nbs/00_core.ipynb #724a9e3d
 CLASSES = ('ASD', 'Non-ASD', 'Non-PAH', 'PAH')  # index = class_id
@@ -348,322 +356,3 @@ def load_model_folder(cls, # the diffusers model class expected, e.g. Autoencode
         raise CardiacError(folder/'config.json', f'cannot build a {cls.__name__} ({type(e).__name__}: {str(e)[:100]})', fix) from None
     if extend is not None: extend(model)
     return load_weights(folder/WEIGHTS_NAME, model).eval()
-
-# %% ../nbs/00_core.ipynb #9ea934d8
-from fastai.callback.core import Callback
-
-def adamw(wd:float=0.01): # decoupled weight decay
-    "fastai's Adam (decoupled weight decay, betas 0.9/0.99, eps 1e-5) as torch's fused `AdamW`: one kernel for every tensor, no Python loop per parameter."
-    from fastai.optimizer import OptimWrapper
-    return functools.partial(OptimWrapper, opt=functools.partial(torch.optim.AdamW, betas=(0.9, 0.99), eps=1e-5, weight_decay=wd, fused=True))
-
-class EMA(Callback):
-    "Keep an exponential moving average of the model's weights after every optimiser step (as `learn.ema`)."
-    order = 65  # after the optimiser step
-    def __init__(self, decay:float=0.999): # the final decay (warms up from 0)
-        self.decay, self.shadow = decay, None
-    def before_fit(self):
-        if self.shadow is None:
-            from diffusers.training_utils import EMAModel
-            self.shadow = EMAModel(self.learn.model.parameters(), decay=self.decay, foreach=True)  # one fused update for every tensor
-            self.shadow.to(next(self.learn.model.parameters()).device)
-    def after_step(self): self.shadow.step(self.learn.model.parameters())
-    @contextlib.contextmanager
-    def averaged(self):
-        "Context manager: the model holds the averaged weights inside, its own weights again after."
-        params = list(self.learn.model.parameters())
-        self.shadow.store(params); self.shadow.copy_to(params)
-        try: yield self.learn.model
-        finally: self.shadow.restore(params)
-
-def _python_numbers(o):
-    "Numpy scalars as Python numbers, all the way down: fastai's schedules set hyper-parameters as numpy floats, which `torch.load(weights_only=True)` refuses."
-    if isinstance(o, np.generic): return o.item()
-    if isinstance(o, dict): return {k: _python_numbers(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return type(o)(_python_numbers(v) for v in o)
-    return o
-
-class Checkpoint(Callback):
-    "Save model, optimiser, EMA and epoch to `path` (atomically) after the last epoch and after any epoch `every` seconds after the last save, for `resume_checkpoint`."
-    order = 70
-    def __init__(self, path, # the checkpoint file (e.g. models/vae/checkpoint.pt)
-                 every:float=60): # seconds of training between saves (0: after every epoch)
-        self.path, self.every = Path(path), every
-    def before_fit(self): self.saved = time.time()
-    def after_epoch(self):
-        if self.epoch < self.n_epoch - 1 and time.time() - self.saved < self.every: return
-        ema = getattr(self.learn, 'ema', None)
-        opt = self.learn.opt.state_dict()
-        if isinstance(opt, dict) and 'param_groups' in opt: opt = {**opt, 'param_groups': _python_numbers(opt['param_groups'])}  # torch's optimisers
-        state = {'model': self.learn.model.state_dict(), 'opt': opt, 'epoch': self.epoch,
-                 'ema': ema.shadow.state_dict() if ema is not None and ema.shadow is not None else None}
-        with atomic_path(self.path) as tmp: torch.save(state, tmp)
-        self.saved = time.time()
-
-from fastai.callback.progress import CSVLogger
-
-class CSVLog(CSVLogger):
-    "fastai's `CSVLogger` for runs that resume: appends, writes the header once, and logs only epochs that ran."
-    def __init__(self, fname): super().__init__(fname, append=True) # the CSV file
-    def before_fit(self):
-        f = self.path/self.fname
-        f.parent.mkdir(parents=True, exist_ok=True)
-        fresh = not f.exists() or f.stat().st_size == 0
-        self.file = f.open('a')
-        if fresh: self.file.write(','.join(self.recorder.metric_names) + '\n')
-        self.old_logger, self.learn.logger = self.logger, self._write_line
-    def before_epoch(self): self.ran = False
-    def after_train(self): self.ran = True
-    def _write_line(self, log):
-        if getattr(self, 'ran', True): super()._write_line(log)
-
-def resume_checkpoint(learn, # a Learner with the same model, optimiser and callbacks as the run that saved `path`
-           path): # a file written by `Checkpoint`
-    "Restore a `Checkpoint` into `learn` (weights only, no unpickling of code); returns the epoch to start from."
-    path = Path(path)
-    if not path.is_file(): return 0
-    from fastcore.foundation import L  # fastai keeps optimiser state in `L` lists: allow that type, and no other
-    device = learn.dls.device  # model, optimiser state and EMA all go where training runs
-    try:
-        with torch.serialization.safe_globals([L]): state = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e:
-        raise CardiacError(path, f'is not a readable checkpoint ({type(e).__name__})', 'delete it to train from scratch') from None
-    _check_against(state['model'], learn.model, path, strict=True)
-    learn.model.to(device).load_state_dict(state['model'])
-    if learn.opt is None: learn.create_opt()
-    learn.opt.load_state_dict(state['opt'])
-    ema = getattr(learn, 'ema', None)
-    if ema is not None and state.get('ema') is not None:
-        ema.before_fit(); ema.shadow.load_state_dict(state['ema'])
-    print(f"{path}: resuming after epoch {state['epoch'] + 1} (pass --resume false to start again)")
-    return state['epoch'] + 1
-
-def fit_resumable(learn, # a Learner with `Checkpoint` and `CSVLog` callbacks writing into `output`
-                  output, # the run's folder (checkpoint.pt, history.csv)
-                  epochs:int, lr:float, # total epochs and the (peak) learning rate
-                  resume:bool=True, # go on from output/checkpoint.pt, else start afresh (old checkpoint and log removed)
-                  show_progress:bool=True, # draw fastai's progress bars
-                  warmup:float|None=None): # fastai's one-cycle schedule with this share of the epochs warming up; None: a constant rate
-    "Train to `epochs`, resuming a stopped run (the schedule goes on where it stopped); data-parallel under `accelerate launch`."
-    import fastai.callback.schedule  # noqa: gives Learner its fit_one_cycle
-    output = Path(output)
-    if resume: start = resume_checkpoint(learn, output/'checkpoint.pt')
-    else:
-        start = 0
-        for f in ('checkpoint.pt', 'history.csv'): (output/f).unlink(missing_ok=True)
-    if int(os.environ.get('WORLD_SIZE', 1)) > 1: ctx = learn.distrib_ctx()  # one process per GPU
-    elif not show_progress: ctx = learn.no_bar()
-    else: ctx = contextlib.nullcontext()
-    with ctx:
-        if start < epochs and warmup is None: learn.fit(epochs, lr, start_epoch=start)
-        elif start < epochs: learn.fit_one_cycle(epochs, lr, pct_start=warmup, start_epoch=start)
-    return learn
-
-def training_losses(learn, # a Learner after `fit_resumable`
-                    output): # its folder (history.csv)
-    "Training losses to plot and check: per step when this process trained, else per epoch from history.csv."
-    steps = getattr(learn.recorder, 'losses', [])  # empty when the model was trained before, e.g. by its command under accelerate
-    if len(steps): return [float(l) for l in steps], 'step'
-    import pandas as pd
-    return pd.read_csv(Path(output)/'history.csv').train_loss.tolist(), 'epoch'
-
-# %% ../nbs/00_core.ipynb #8d01d5b0
-STEP_PHASES = ('data', 'prep', 'forward', 'backward', 'clip', 'optimizer', 'ema', 'other')  # a training step, in order
-
-class _Mark(Callback):
-    "Notes the time of its events for a `StepTimer`; one runs before every other callback of an event, one after."
-    def __init__(self, timer, order:int, late:bool): self.timer, self.order, self.late = timer, order, late
-    def _at(self, event:str):
-        if self.training or event in ('before_validate', 'after_validate', 'after_epoch'): self.timer.mark(event, self.late)
-    def before_batch(self): self._at('before_batch')
-    def after_loss(self): self._at('after_loss')
-    def before_step(self): self._at('before_step')
-    def after_step(self): self._at('after_step')
-    def after_batch(self): self._at('after_batch')
-    def before_validate(self): self._at('before_validate')
-    def after_validate(self): self._at('after_validate')
-    def after_epoch(self): self._at('after_epoch')
-
-class StepTimer:
-    "Where a fastai `Learner`'s training time goes: seconds per step in each of `STEP_PHASES`, validation, epoch ends, and the step's FLOPs."
-    # (phase, from event and callback position, to event and position): early marks run first in an event, late ones last
-    SPANS = (('prep', ('before_batch', 0), ('before_batch', 1)), ('forward', ('before_batch', 1), ('after_loss', 1)),
-             ('backward', ('after_loss', 1), ('before_step', 0)), ('clip', ('before_step', 0), ('before_step', 1)),
-             ('optimizer', ('before_step', 1), ('after_step', 0)), ('ema', ('after_step', 0), ('after_step', 1)),
-             ('other', ('after_step', 1), ('after_batch', 1)))
-    def __init__(self, skip:int=2, # first steps left out (warm-up); the first also counts the FLOPs
-                 count_flops:bool=True): # count one training step's forward and backward FLOPs
-        self.skip, self.count_flops = skip, count_flops
-        self.callbacks = [_Mark(self, -1000, False), _Mark(self, 1000, True)]
-        self.totals, self.steps, self.flops, self.t, self.last_end, self.counter = {}, 0, None, {}, None, None
-    def mark(self, event:str, late:bool):
-        now = time.perf_counter(); self.t[(event, int(late))] = now
-        if (event, late) == ('before_batch', False):
-            if self.steps == 0 and self.count_flops:
-                from torch.utils.flop_counter import FlopCounterMode
-                self.counter = FlopCounterMode(display=False); self.counter.__enter__()
-            self.t['data'] = now - self.last_end if self.last_end is not None else 0.0
-        elif (event, late) == ('before_step', False) and self.counter is not None:
-            self.counter.__exit__(None, None, None); self.flops, self.counter = self.counter.get_total_flops(), None
-        elif (event, late) == ('after_batch', True):
-            self.steps += 1; self.last_end = time.perf_counter()
-            if self.steps > self.skip:
-                spans = {'data': self.t['data'], **{name: self.t[b] - self.t[a] for name, a, b in self.SPANS}}
-                for k, v in spans.items(): self.totals[k] = self.totals.get(k, 0.0) + v
-        elif (event, late) == ('after_validate', True):
-            self.totals['validation'] = self.totals.get('validation', 0.0) + now - self.t[('before_validate', 0)]; self.last_end = None
-        elif (event, late) == ('after_epoch', True):
-            self.totals['epoch_end'] = self.totals.get('epoch_end', 0.0) + now - self.t[('after_epoch', 0)]; self.last_end = None
-    def summary(self) -> dict:
-        "Mean seconds per timed step in each phase, the share of forward and backward in a step, and the FLOPs of one step."
-        n = max(self.steps - self.skip, 1)
-        per_step = {k: self.totals.get(k, 0.0) / n for k in STEP_PHASES}
-        step = sum(per_step.values())
-        fb = per_step['forward'] + per_step['backward']
-        return dict(timed_steps=self.steps - self.skip, seconds_per_step=per_step, step_seconds=step,
-                    validation_seconds=self.totals.get('validation', 0.0), epoch_end_seconds=self.totals.get('epoch_end', 0.0),
-                    forward_backward_share=fb / step if step else None, flops_per_step=self.flops,
-                    forward_backward_gflops=self.flops / fb / 1e9 if self.flops and fb else None)
-
-# %% ../nbs/00_core.ipynb #ebcaf746
-from diffusers import DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler, FlowMatchEulerDiscreteScheduler
-from diffusers.utils.torch_utils import randn_tensor
-
-OBJECTIVES = ('diffusion', 'flow_matching')
-SAMPLERS = {'ddpm': DDPMScheduler, 'ddim': DDIMScheduler, 'dpmpp': DPMSolverMultistepScheduler,
-            'flow_euler': FlowMatchEulerDiscreteScheduler}
-
-def train_scheduler(sched_cfg:dict, # a configuration's `scheduler` section
-                    source='the configuration'): # named in errors
-    "The diffusers scheduler a configuration trains with: DDPM (`diffusion`) or flow-matching Euler (`flow_matching`)."
-    kw = dict(sched_cfg); objective = kw.pop('objective', 'diffusion')
-    if objective == 'diffusion': return DDPMScheduler(**kw)
-    if objective == 'flow_matching': return FlowMatchEulerDiscreteScheduler(num_train_timesteps=kw.get('num_train_timesteps', 1000))
-    raise CardiacError(source, f'unknown objective {objective!r}', f'use one of {list(OBJECTIVES)}')
-
-def is_flow(scheduler) -> bool: return isinstance(scheduler, FlowMatchEulerDiscreteScheduler)
-
-class CondDrop:
-    "How one condition is dropped in training: with probability `p`, replaced by `null` (a class id, or 0 for a frame)."
-    def __init__(self, p:float=0.1, null=0): self.p, self.null = p, null
-    def __call__(self, cond:torch.Tensor):
-        if self.p <= 0: return cond
-        drop = torch.rand(cond.shape[0], device=cond.device) < self.p
-        return torch.where(drop.view(-1, *[1] * (cond.ndim - 1)), torch.full_like(cond, self.null), cond)
-
-class DiffusionTraining(Callback):
-    "Turn `(x0, *conditions)` batches into `((noisy, t, *dropped conditions), target)` for a diffusion or flow model."
-    order = -1
-    def __init__(self, scheduler, # from `train_scheduler`
-                 drops=(), # one `CondDrop` per condition, in batch order
-                 noise_offset:float=0.0): # std of extra noise shared over each (frame, channel), as Guttenberg (2023)
-        self.scheduler, self.drops, self.noise_offset = scheduler, list(drops), noise_offset
-    def before_batch(self):
-        x0, *conds = (*self.learn.xb, *self.learn.yb)
-        noise = torch.randn_like(x0)
-        if self.noise_offset: noise = noise + self.noise_offset * torch.randn(*x0.shape[:-2], 1, 1, device=x0.device, dtype=x0.dtype)
-        b, s = x0.shape[0], self.scheduler
-        if is_flow(s):
-            sigma = torch.rand(b, device=x0.device).view(-1, *[1] * (x0.ndim - 1))
-            noisy, target, t = (1 - sigma) * x0 + sigma * noise, noise - x0, sigma.flatten() * s.config.num_train_timesteps
-        else:
-            t = torch.randint(0, s.config.num_train_timesteps, (b,), device=x0.device)
-            noisy = s.add_noise(x0, noise, t)
-            target = s.get_velocity(x0, noise, t) if s.config.prediction_type == 'v_prediction' else noise
-        conds = [d(c) for d, c in zip(self.drops, conds)] + conds[len(self.drops):]
-        self.learn.xb, self.learn.yb = (noisy, t, *conds), (target,)
-
-def sampling_scheduler(saved_config:dict, # the scheduler config the model was trained with (scheduler_config.json)
-                       sampler:str='ddpm'): # ddpm (ancestral), ddim, dpmpp (DPM-Solver++), or flow_euler
-    "The sampler a user names, set up from the training scheduler's configuration."
-    flow = saved_config.get('_class_name') == 'FlowMatchEulerDiscreteScheduler'
-    if sampler not in SAMPLERS: raise CardiacError(None, f'unknown sampler {sampler!r}', f'use one of {list(SAMPLERS)}')
-    if flow != (sampler == 'flow_euler'):
-        raise CardiacError(None, f"a {'flow-matching' if flow else 'diffusion'} model cannot be sampled with {sampler!r}",
-                           "use --sampling_mode flow_matching for flow models and diffusion (ddpm, ddim, dpmpp) otherwise")
-    kw = {'algorithm_type': 'dpmsolver++'} if sampler == 'dpmpp' else {}
-    return SAMPLERS[sampler].from_config(saved_config, **kw)
-
-def choose_sampler(config, # the model's configuration YAML: its objective must match `sampling_mode`
-                   sampling_mode:str='diffusion', # the original's flag: diffusion or flow_matching
-                   ddim:bool=False, # the original's flag: deterministic DDIM instead of the ancestral sampler
-                   sampler:str|None=None) -> str: # or a sampler named outright (ddpm, ddim, dpmpp, flow_euler)
-    "The sampler that a sampling command's `--sampling_mode`, `--ddim` and `--sampler` flags ask for."
-    if sampling_mode not in OBJECTIVES: raise CardiacError(None, f'unknown sampling mode {sampling_mode!r}', f'use one of {list(OBJECTIVES)}')
-    objective = load_config(config).scheduler.get('objective', 'diffusion')
-    if objective != sampling_mode:
-        raise CardiacError(config, f'trains a {objective} model but --sampling_mode is {sampling_mode}', f'pass --sampling_mode {objective}')
-    return sampler or ('flow_euler' if sampling_mode == 'flow_matching' else 'ddim' if ddim else 'ddpm')
-
-def saved_scheduler(folder, # a diffusion model folder
-                    command:str) -> dict: # the command that writes such folders, named in the error
-    "The training scheduler's configuration saved beside a diffusion model (`scheduler_config.json`)."
-    f = Path(folder)/'scheduler_config.json'
-    if not f.is_file(): raise CardiacError(folder, 'has no scheduler_config.json', f'use a folder written by {command}')
-    return json.loads(f.read_text())
-
-def sample_generators(seeds) -> list: # one integer seed per sample
-    "One CPU `torch.Generator` per sample."
-    return [torch.Generator().manual_seed(int(s)) for s in seeds]
-
-@torch.inference_mode()
-def denoise(predict, # f(x, t) -> model output (noise, velocity or flow), guidance included
-            scheduler, # from `sampling_scheduler`
-            shape:tuple, # (B, ...) shape of the samples
-            generators:list, # one generator per sample (B)
-            num_steps:int, # sampling steps
-            device='cpu', progress:bool=False,
-            replace=None): # f(x, next timestep, or None after the last step) -> x: pins known parts (`keep_known`)
-    "Run a diffusers sampler from pure noise; each sample's randomness comes from its own generator."
-    scheduler.set_timesteps(num_steps, device=device)
-    x = randn_tensor(shape, generator=generators, device=torch.device('cpu')).to(device) * getattr(scheduler, 'init_noise_sigma', 1.0)
-    steps = scheduler.timesteps
-    if progress:
-        from fastprogress.fastprogress import progress_bar
-        steps = progress_bar(steps, leave=False)
-    times = list(scheduler.timesteps)
-    for i, t in enumerate(steps):
-        if replace is not None and i == 0: x = replace(x, t)
-        x_in = scheduler.scale_model_input(x, t) if hasattr(scheduler, 'scale_model_input') else x
-        out = predict(x_in, t.expand(shape[0]).to(device))
-        kw = {'generator': generators} if isinstance(scheduler, DDPMScheduler) else {}
-        x = scheduler.step(out.to(x.dtype), t, x, **kw).prev_sample
-        if replace is not None: x = replace(x, times[i + 1] if i + 1 < len(times) else None)
-    return x
-
-def noised(scheduler, # a sampler from `sampling_scheduler` (its timesteps set)
-           x0:torch.Tensor, noise:torch.Tensor, # clean data and noise (B, ...)
-           t:torch.Tensor): # one timestep of the sampler
-    "Clean data taken forward to the noise level of timestep `t`, as the sampler's own schedule defines it."
-    ts = t.reshape(1).expand(x0.shape[0]).to(x0.device)
-    return scheduler.scale_noise(x0, ts, noise) if is_flow(scheduler) else scheduler.add_noise(x0, noise, ts)
-
-def keep_known(known:torch.Tensor, # (B,k,...) clean values of the first k entries along dim 1 (e.g. frames)
-               noise:torch.Tensor, # (B,k,...) fixed noise for them
-               scheduler): # the sampler `denoise` runs
-    "A `replace` hook for `denoise`: the first k entries follow the known values' own noisy path, so the rest is generated to fit them."
-    k = known.shape[1]
-    def replace(x, t):
-        x = x.clone()
-        x[:, :k] = known.to(x) if t is None else noised(scheduler, known, noise, t).to(x)
-        return x
-    return replace
-
-# %% ../nbs/00_core.ipynb #9e39845c
-def diffusion_learner(dls, # fastai DataLoaders of (x0, *conditions) batches
-                      model:torch.nn.Module, # f(noisy, t, *conditions) -> prediction
-                      cfg:dict, # the stage's configuration (`scheduler` and `train` sections)
-                      output, # the model folder (checkpoint.pt and history.csv go here)
-                      drops=(), # one `CondDrop` per condition
-                      what:str='model'): # named in configuration errors
-    "A fastai `Learner` for a diffusion model: noise and targets, condition dropout, clipping, EMA, checkpoints, CSV log."
-    from fastai.learner import Learner
-    from fastai.callback.training import GradientClip
-    t = cfg.train
-    scheduler = train_scheduler(cfg.scheduler, f'the {what} configuration')
-    learn = Learner(dls, model, loss_func=torch.nn.MSELoss(), opt_func=adamw(t.weight_decay),
-                    cbs=[DiffusionTraining(scheduler, drops, t.get('noise_offset', 0.0)), GradientClip(t.grad_clip),
-                         EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
-    learn.noise_scheduler = scheduler
-    if mixed_precision(dls.device) == 'bf16': learn.to_bf16()
-    return learn

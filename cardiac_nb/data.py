@@ -270,7 +270,7 @@ def prepare_cli(folder_path:str='./CardiacNet/', # the unpacked CardiacNet (hold
                 output_format:str='mp4', # output video format (mp4)
                 fps:int=32, # output frame rate
                 resize:str='112,112', # output height,width
-                output:str='datasets/CardiacNet', # the processed dataset folder to write
+                output:str=str(RUN.dataset()), # the processed dataset folder to write
                 source_fps:float=32.0, # frame rate of a source whose header has none (the original assumed 32)
                 normalize:str='per_video', # intensity scaling: per_video, or per_frame as the original
                 keep_aspect:bool_arg=True, # keep the aspect ratio and pad with black (false: stretch, as the original)
@@ -280,7 +280,8 @@ def prepare_cli(folder_path:str='./CardiacNet/', # the unpacked CardiacNet (hold
                 workers:int=2): # parallel processes
     "Ingest raw CardiacNet (NIfTI) into a processed dataset: 112x112 grayscale mp4 at 32 fps and FileList.csv."
     if output_format != 'mp4': raise CardiacError(output, f'output format {output_format!r} is not supported', 'use --output_format mp4')
-    opt = PrepareOptions(fps, _size(resize), source_fps, normalize, keep_aspect, transpose, flip, overwrite)
+    opt = PrepareOptions(fps=fps, size=_size(resize), source_fps=source_fps, normalize=normalize, keep_aspect=keep_aspect,
+                        transpose=transpose, flip=flip, overwrite=overwrite)
     prepare(folder_path, output, opt, workers)
 
 # %% ../nbs/01_data.ipynb #d17c73cc
@@ -368,8 +369,8 @@ def videos_to_jpg(videos:list, # video files
     return sum((output/Path(v).stem).is_dir() for v in videos)
 
 @cli
-def reference_cli(dataset:str='datasets/CardiacNet', # the processed dataset folder
-                  output:str='data/reference/cardiacnet', # where clip folders go
+def reference_cli(dataset:str=str(RUN.dataset()), # the processed dataset folder
+                  output:str=str(RUN.reference()), # where clip folders go
                   frames:int=16, # frames per clip
                   split:str='all', # which split's videos: all, TRAIN, VAL or TEST
                   seed:int=0, # seed for the clip starts

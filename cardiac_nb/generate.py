@@ -6,20 +6,24 @@
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
 import json, math, os, re, shutil
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import store_true
 from .data import FILELIST_COLUMNS, read_filelist, split_patients, write_preview
-from .vae import load_vae
-from .lidm import load_lidm, class_plan, sample_seeds, sample_lidm, write_samples, check_vae_fits
+from .diffusion import *
+from .vae import load_vae, check_vae_fits
+from .lidm import LIDMPipeline, write_samples
 from .privacy import apply_privacy, load_reid
-from .lvdm import load_lvdm, clip_fps, read_conditioning, generate_videos, draw_heart_rates, MOTION_TOLERANCE_BPM
+from .heartbeat import draw_heart_rates
+from .lvdm import LVDMPipeline, clip_fps, read_conditioning, generate_videos, MOTION_TOLERANCE_BPM
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
-           'guard_settings', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents', 'choose_videos',
-           'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
-           'find_reference_names', 'motion_check', 'make_synthetic', 'synthetic_cli']
+           'guard_settings', 'SyntheticSpec', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents',
+           'choose_videos', 'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
+           'find_reference_names', 'motion_check', 'SyntheticInputs', 'make_synthetic', 'generation_settings',
+           'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
 SPLITS = ('TRAIN', 'VAL', 'TEST')
@@ -74,13 +78,27 @@ def guard_settings(path, # a JSON file holding a 'settings' entry (written if ab
                                     f'pass another --output and --work, or delete {path.parent} to make it again')
     else: atomic_write(path, json.dumps({'settings': settings, 'complete': False}, indent=2))
 
+@dataclass
+class SyntheticSpec:
+    "What Cardiac-Synthetic is made of: how many videos of which classes, how they are split, and how each model samples."
+    num_videos:int=655          # videos in the dataset (the original: 655)
+    oversample:float=2.0        # LIDM images drawn per video wanted (the privacy filter drops some)
+    top_up:bool=False           # draw more LIDM images when too few pass the filter (else a `CardiacError`)
+    split:str='0.7,0.15,0.15'   # TRAIN,VAL,TEST counts (the original: 457,97,101) or fractions
+    class_ids:str='4'           # the LIDM's classes: one id, a list (0,3), or 4 for a balanced draw from all
+    motion_redraws:int=0        # draws again of a video whose heart rate is off the rate asked (`generate_videos`' redraws)
+    seed:int=0                  # the run's seed: images, videos and split (the specs' own seeds are not read)
+    lidm:SamplingSpec=field(default_factory=lambda: SamplingSpec(num_steps=256, guidance_scale=5.0, batch_size=256))  # the LIDM's sampler, steps, guidance
+    lvdm:SamplingSpec=field(default_factory=lambda: SamplingSpec(num_steps=256))  # the LVDM's: also frames, fps, window overlap, guidance
+
 MAX_TOP_UPS = 5  # draws after the first before giving up: a filter that keeps almost nothing points at a memorising LIDM
 
-def lidm_draw(model, sched_cfg:dict, vae, # from `load_lidm` and `load_vae`
+def lidm_draw(pipe:LIDMPipeline, # the LIDM with its VAE (the png previews)
               folder, # the LIDM samples folder (latents/, png/, samples.csv)
               first:int, n:int, # the first sample's number and how many to draw
-              class_ids:str='4', seed:int=0, num_steps:int=256, guidance_scale:float=5.0, sampler:str='ddpm',
-              batch_size:int=256, progress:bool=True):
+              spec:SyntheticSpec, # the run: its seed, classes and the LIDM's sampling
+              class_ids:str|None=None, # the classes of this draw (None: the run's)
+              progress:bool=True):
     "Draw LIDM samples `first`..`first+n-1` into `folder`, unless `samples.csv` already lists them; returns `samples.csv`."
     folder = Path(folder)
     names = [f'sample_{i:06d}' for i in range(first, first + n)]
@@ -88,10 +106,9 @@ def lidm_draw(model, sched_cfg:dict, vae, # from `load_lidm` and `load_vae`
     if table.is_file():
         done = pd.read_csv(table)
         if set(names) <= set(done.FileName) and all((folder/'latents'/f'{m}.safetensors').is_file() for m in names): return done
-    classes = class_plan(class_ids, n, seed + first)
-    seeds = sample_seeds(seed, first + n)[first:]
-    latents = sample_lidm(model, sched_cfg, classes, seeds, num_steps, guidance_scale, sampler, batch_size, progress)
-    return write_samples(latents, classes, seeds, vae, folder, save_latent=True, first=first)
+    classes = class_plan(class_ids or spec.class_ids, n, spec.seed + first)
+    seeds = sample_seeds(spec.seed, first + n)[first:]
+    return write_samples(pipe(classes, spec.lidm, seeds, progress=progress), classes, seeds, pipe.vae, folder, save_latent=True, first=first)
 
 def class_shares(class_ids:str, # the classes asked for, as `class_plan` takes them ('4': every class)
                  num_videos:int) -> pd.Series: # videos wanted
@@ -106,30 +123,29 @@ def class_top_up(samples:pd.DataFrame, kept:pd.DataFrame, # every image drawn so
     rate = lambda c: max(kept_n.get(c, 0) / drawn[c] if drawn.get(c, 0) else 1.0, 1 / (drawn.get(c, 0) + 1))  # never 0: 1/(drawn+1)
     return ','.join(map(str, lacking.index)), min(len(lacking) * max(math.ceil(lacking[c] / rate(c)) for c in lacking.index), budget)
 
-def privacy_compliant_latents(lidm, vae, reidentification, reference, # model folders (or loaded (model, sched_cfg) and VAE), real latents
+def privacy_compliant_latents(lidm:LIDMPipeline, # the LIDM with its VAE
+                              reidentification, reference, # the re-identification model folder, the real latents
                               work, # the work folder: lidm/ goes here
-                              num_videos:int, oversample:float=2.0, # videos wanted, and images drawn per video
-                              top_up:bool=False, # draw more when too few pass (else a CardiacError)
-                              class_ids:str='4', seed:int=0, num_steps:int=256, guidance_scale:float=5.0, sampler:str='ddpm',
-                              batch_size:int=256, device=None, progress:bool=True):
-    "Draw LIDM images, filter them for privacy, and top up if asked until `num_videos` pass; returns (samples, kept)."
+                              spec:SyntheticSpec, # videos wanted, images drawn per video, top-ups, classes, seed, the LIDM's sampling
+                              device=None, progress:bool=True):
+    "Draw LIDM images, filter them for privacy, and top up if asked until `spec.num_videos` pass; returns (samples, kept)."
     folder = Path(work)/'lidm'
     kept_folder = folder/'privacy_compliant_latents'
-    guard_settings(folder/'settings.json', dict(class_ids=str(class_ids), seed=seed, num_steps=num_steps, guidance_scale=guidance_scale, sampler=sampler))  # draws on disk are reused
-    model, sched_cfg = load_lidm(lidm, device) if isinstance(lidm, (str, Path)) else lidm
-    vae = load_vae(vae, device) if isinstance(vae, (str, Path)) else vae
-    draw = lambda first, n, ids=class_ids: lidm_draw(model, sched_cfg, vae, folder, first, n, ids, seed, num_steps, guidance_scale, sampler, batch_size, progress)
+    guard_settings(folder/'settings.json', dict(class_ids=str(spec.class_ids), seed=spec.seed, num_steps=spec.lidm.num_steps,
+                                                guidance_scale=spec.lidm.guidance_scale, sampler=spec.lidm.sampler))  # draws on disk are reused
+    draw = lambda first, n, ids=None: lidm_draw(lidm, folder, first, n, spec, class_ids=ids, progress=progress)
+    num_videos, oversample, class_ids = spec.num_videos, spec.oversample, spec.class_ids
     first_draw, share = math.ceil(num_videos * oversample), class_shares(class_ids, num_videos)
     samples, budget, top_ups = draw(0, first_draw), first_draw * (MAX_TOP_UPS + 1), 0   # budget: images drawn in all, for class top-ups
     while True:
-        audit = apply_privacy(reidentification, folder/'latents', reference, kept_folder, batch_size=batch_size, device=device, progress=progress)
+        audit = apply_privacy(reidentification, folder/'latents', reference, kept_folder, batch_size=spec.lidm.batch_size, device=device, progress=progress)
         kept = audit[audit.kept][['FileName', 'class_id', 'class_name', 'reid_score']].reset_index(drop=True)
         lacking = share - kept.class_id.value_counts().reindex(share.index, fill_value=0)
         lacking = lacking[lacking > 0]
-        if len(kept) >= num_videos and (lacking.empty or not top_up): return samples, kept
+        if len(kept) >= num_videos and (lacking.empty or not spec.top_up): return samples, kept
         if len(kept) < num_videos:  # too few overall: draw from every class asked for
             short = f'the privacy filter kept {len(kept)} of {len(samples)} LIDM images, fewer than the {num_videos} videos wanted'
-            if not top_up:
+            if not spec.top_up:
                 raise CardiacError(kept_folder, short, 'pass --top_up to draw more LIDM images until enough pass, or raise --oversample, or ask for fewer --num_videos')
             if top_ups == MAX_TOP_UPS:
                 raise CardiacError(kept_folder, f'after {MAX_TOP_UPS} top-ups {short}',
@@ -227,85 +243,92 @@ def motion_check(log, # `generate_videos`' motion_check.csv
     return dict(redraws=redraws, tolerance_bpm=MOTION_TOLERANCE_BPM, redrawn=int((df.draws > 1).sum()),
                 first_bpm=df.first_bpm.round(1).to_dict(), draws=df.draws.astype(int).to_dict())
 
-def make_synthetic(lidm, lvdm, vae, reidentification, # model folders (cardiac-lidm-train, -lvdm-train, -vae-train, -privacy-train)
-                   reference, # the real latents: their TRAIN videos are the patients to protect
+@dataclass
+class SyntheticInputs:
+    "The folders Cardiac-Synthetic is made from: the four models, and the real latents whose TRAIN patients it must not copy."
+    lidm:Path; lvdm:Path; vae:Path; reidentification:Path; reference:Path
+    @classmethod
+    def of_run(cls, run='.'): # a run folder (`RunPaths`)
+        "The folders the pipeline's earlier stages wrote in `run`."
+        p = RunPaths(run)
+        return cls(*(p.model(s) for s in ('lidm', 'lvdm', 'vae', 'reidentification')), p.latents())
+
+def make_synthetic(inputs:SyntheticInputs, # the model folders and the real latents
                    output, # the dataset folder to write (Videos/, jpg/, FileList.csv)
-                   num_videos:int=655, oversample:float=2.0, top_up:bool=False, # videos wanted, images drawn per video, draw more if short
-                   split:str='0.7,0.15,0.15', # TRAIN,VAL,TEST counts (457,97,101) or fractions
-                   frames:int=192, lidm_steps:int=256, lvdm_steps:int=256, # frames per video; sampling steps of each model
-                   class_ids:str='4', lidm_guidance_scale:float=5.0, # the LIDM's classes and guidance
-                   condition_guidance_scale:float=1.0, frame_guidance_scale:float=1.0, use_separate_guidance:bool=False, # the LVDM's guidance
-                   num_ref_frames:int|None=None, fps:int|None=None, # window overlap; frame rate (default: the LVDM's clip rate; a multiple of it fills in the frames between)
-                   motion_redraws:int=0, # draws again of a video whose heart rate is off the rate asked (`generate_videos`' redraws)
-                   lidm_sampler:str='ddpm', lvdm_sampler:str='ddpm', # samplers (ddpm, ddim, dpmpp, flow_euler)
-                   lidm_batch_size:int=256, batch_size:int=8, # LIDM images and LVDM videos per batch
-                   work=None, seed:int=0, device=None, progress:bool=True):
+                   spec:SyntheticSpec, # videos, classes, split, seed, and each model's sampling
+                   work=None, # where the intermediate samples go (default: `default_work(output)`)
+                   device=None, progress:bool=True):
     "LIDM images -> privacy filter -> LVDM videos -> a processed synthetic dataset with splits; returns its FileList."
     output = Path(output); work = Path(work) if work else default_work(output)
-    if num_videos < 1: raise CardiacError(None, f'--num_videos {num_videos} asks for no video', 'ask for one or more')
-    values, counts = parse_split(split)  # a bad --split fails now, not after the videos are made
-    if counts and sum(values) != num_videos:
-        raise CardiacError(None, f'--split {split} asks for {sum(values)} videos but --num_videos is {num_videos}',
+    if spec.num_videos < 1: raise CardiacError(None, f'--num_videos {spec.num_videos} asks for no video', 'ask for one or more')
+    values, counts = parse_split(spec.split)  # a bad --split fails now, not after the videos are made
+    if counts and sum(values) != spec.num_videos:
+        raise CardiacError(None, f'--split {spec.split} asks for {sum(values)} videos but --num_videos is {spec.num_videos}',
                            'give counts that add up to --num_videos, or fractions such as 0.7,0.15,0.15')
     if (output/'FileList.csv').is_file() and 'Synthetic' not in pd.read_csv(output/'FileList.csv', nrows=0).columns:
         raise CardiacError(output, 'holds a real dataset (its FileList.csv has no Synthetic column)', 'pass a new folder as --output, e.g. datasets/Cardiac-synthetic')
-    _, reid_info = load_reid(reidentification, 'cpu')  # its threshold is one of the settings
-    lvdm_model, lvdm_sched = load_lvdm(lvdm, device)  # its folder's sampling defaults (window, phase guidance) are settings too
-    settings = dict(num_videos=num_videos, oversample=oversample, frames=frames, lidm_steps=lidm_steps, lvdm_steps=lvdm_steps,
-                    class_ids=str(class_ids), lidm_guidance_scale=lidm_guidance_scale, condition_guidance_scale=condition_guidance_scale,
-                    frame_guidance_scale=frame_guidance_scale, use_separate_guidance=bool(use_separate_guidance), num_ref_frames=num_ref_frames,
-                    fps=fps or clip_fps(lvdm), lidm_sampler=lidm_sampler, lvdm_sampler=lvdm_sampler, seed=seed,
-                    lvdm_window=lvdm_model.window, phase_guidance_scale=lvdm_model.phase_scale, motion_redraws=motion_redraws, privacy_threshold=reid_info['threshold'])
+    _, reid_info = load_reid(inputs.reidentification, 'cpu')  # its threshold is one of the settings
+    lvdm = LVDMPipeline.from_folders(inputs.lvdm, inputs.vae, device)  # its folder's sampling defaults (window, phase guidance) are settings too
+    settings = generation_settings(spec, lvdm.unet, clip_fps(inputs.lvdm), reid_info['threshold'])
     for folder in (work, output):
         if folder.exists(): clean_stale_tmp(folder)
         folder.mkdir(parents=True, exist_ok=True)
     guard_settings(work/'settings.json', settings); guard_settings(output/'generation.json', settings)
-    lidm_model, lidm_sched = load_lidm(lidm, device)
-    vae_model = load_vae(vae, device)
-    check_vae_fits(vae_model, lidm_model, vae); check_vae_fits(vae_model, lvdm_model, vae)
+    lidm = LIDMPipeline.from_folders(inputs.lidm, inputs.vae, device)
+    check_vae_fits(lidm.vae, lvdm.unet, inputs.vae)
 
     print(f'[1/3] LIDM images and the privacy filter ({work/"lidm"})', flush=True)
-    samples, kept = privacy_compliant_latents((lidm_model, lidm_sched), vae_model, reidentification, reference, work, num_videos, oversample,
-                                              top_up, class_ids, seed, lidm_steps, lidm_guidance_scale, lidm_sampler, lidm_batch_size, device, progress)
-    chosen = choose_videos(kept, num_videos)
-    names, cond, classes = read_conditioning(work/'lidm/privacy_compliant_latents', 'csv')
-    at = [names.index(n) for n in chosen.FileName]
+    samples, kept = privacy_compliant_latents(lidm, inputs.reidentification, inputs.reference, work, spec, device=device, progress=progress)
+    chosen = choose_videos(kept, spec.num_videos)
+    cond = read_conditioning(work/'lidm/privacy_compliant_latents', 'csv')
+    cond = cond.take([cond.names.index(n) for n in chosen.FileName])
     made = work/'lvdm'
-    already = sum((made/'mp4'/f'{n}.mp4').is_file() and (made/'jpg'/n).is_dir() for n in chosen.FileName)
-    print(f'[2/3] LVDM: {num_videos} videos of {frames} frames ({already} already made) into {made}', flush=True)
-    seeds, video_classes = video_seeds(chosen.FileName.tolist(), samples, seed), [classes[i] for i in at]
-    rates = draw_heart_rates(lvdm_model.heart_rates, video_classes, seeds) if lvdm_model.phased else None  # what sampling would draw, kept for the audit
-    videos = generate_videos(lvdm_model, lvdm_sched, vae_model, chosen.FileName.tolist(), cond[at], video_classes, seeds, made, frames,
-                             lvdm_steps, condition_guidance_scale, frame_guidance_scale, use_separate_guidance, lvdm_sampler, batch_size,
-                             num_ref_frames, ('mp4', 'jpg'), False, settings['fps'], heart_rates=rates, redraws=motion_redraws, progress=progress)
+    already = sum((made/'mp4'/f'{n}.mp4').is_file() and (made/'jpg'/n).is_dir() for n in cond.names)
+    print(f'[2/3] LVDM: {spec.num_videos} videos of {spec.lvdm.frames} frames ({already} already made) into {made}', flush=True)
+    cond.seeds = video_seeds(cond.names, samples, spec.seed)
+    if lvdm.unet.phased: cond.heart_rates = draw_heart_rates(lvdm.unet.heart_rates, cond.classes, cond.seeds)  # what sampling would draw, kept for the audit
+    videos = generate_videos(lvdm, cond, made, replace(spec.lvdm, fps=settings['fps']), redraws=spec.motion_redraws, progress=progress)
 
     print(f'[3/3] the dataset: {output}', flush=True)
-    df = synthetic_filelist(videos, split, seed)
+    df = synthetic_filelist(videos, spec.split, spec.seed)
     for name in df.FileName: place_video(made, output, name)
     listed = set(df.FileName)
     for p in [*(output/'Videos').glob('*.mp4'), *(output/'jpg').iterdir()]:   # videos of an earlier, longer list
         if p.stem not in listed: shutil.rmtree(p) if p.is_dir() else p.unlink()
     atomic_write(output/'FileList.csv', df.to_csv(index=False))
     write_preview(output, df)
-    leaks = find_reference_names(output, reference_names(reference))
+    leaks = find_reference_names(output, reference_names(inputs.reference))
     if leaks: raise CardiacError(output, f'names a real video or patient: {leaks[:3]}', 'this is a bug: do not share the folder, and report it')
-    counts = dict(lidm_images=len(samples), privacy_kept=len(kept), top_up_images=len(samples) - math.ceil(num_videos * oversample),
+    rates = cond.heart_rates
+    counts = dict(lidm_images=len(samples), privacy_kept=len(kept), top_up_images=len(samples) - math.ceil(spec.num_videos * spec.oversample),
                   videos=len(df), per_class=df.class_name.value_counts().sort_index().to_dict(), per_split=df.Split.value_counts().to_dict(),
-                  heart_rates_bpm=None if rates is None else {n: round(r, 2) for n, r in zip(chosen.FileName, rates)},
-                  motion_check=motion_check(made/'motion_check.csv', chosen.FileName, motion_redraws))
+                  heart_rates_bpm=None if rates is None else {n: round(r, 2) for n, r in zip(cond.names, rates)},
+                  motion_check=motion_check(made/'motion_check.csv', cond.names, spec.motion_redraws))
     atomic_write(output/'generation.json', json.dumps({'settings': settings, 'complete': True, **counts}, indent=2))
     print(f"{output}: {len(df)} synthetic videos ({len(kept)} of {len(samples)} LIDM images passed the privacy filter); "
           f"per class {counts['per_class']}; per split {counts['per_split']}")
     return df
 
+def generation_settings(spec:SyntheticSpec, lvdm, # the run, and the LVDM (`LatentVideoUNet`: its window and phase guidance)
+                        fps:int, threshold:float) -> dict: # the LVDM's clip rate (`clip_fps`), the privacy threshold
+    "The settings a synthetic dataset is made with, as `generation.json` records them: a run with others is refused in the same folders."
+    l, v = spec.lidm, spec.lvdm
+    return dict(num_videos=spec.num_videos, oversample=spec.oversample, frames=v.frames, lidm_steps=l.num_steps, lvdm_steps=v.num_steps,
+                class_ids=str(spec.class_ids), lidm_guidance_scale=l.guidance_scale, condition_guidance_scale=v.guidance_scale,
+                frame_guidance_scale=v.frame_guidance_scale, use_separate_guidance=bool(v.separate_guidance), num_ref_frames=v.num_ref_frames,
+                fps=v.fps or fps, lidm_sampler=l.sampler, lvdm_sampler=v.sampler, seed=spec.seed, lvdm_window=lvdm.window,
+                phase_guidance_scale=lvdm.phase_scale if v.phase_guidance_scale is None else v.phase_guidance_scale,
+                motion_redraws=spec.motion_redraws, privacy_threshold=threshold)
+
+
 # %% ../nbs/06_generate.ipynb #a8dd0f98
 @cli
-def synthetic_cli(lidm:str='models/lidm_cardiacnet', # the LIDM folder (cardiac-lidm-train)
-                  lvdm:str='models/lvdm_cardiacnet', # the LVDM folder (cardiac-lvdm-train)
-                  vae:str='models/vae', # the VAE folder (decodes images and videos)
-                  reidentification:str='models/reidentification_cardiacnet', # the re-identification model (cardiac-privacy-train)
-                  reference:str='data/latents/cardiacnet', # the real latents; their TRAIN videos are the patients to protect
-                  output:str='datasets/Cardiac-synthetic', # the synthetic dataset folder to write
+def synthetic_cli(lidm:str=str(RUN.model('lidm')), # the LIDM folder (cardiac-lidm-train)
+                  lvdm:str=str(RUN.model('lvdm')), # the LVDM folder (cardiac-lvdm-train)
+                  vae:str=str(RUN.model('vae')), # the VAE folder (decodes images and videos)
+                  reidentification:str=str(RUN.model('reidentification')), # the re-identification model (cardiac-privacy-train)
+                  reference:str=str(RUN.latents()), # the real latents; their TRAIN videos are the patients to protect
+                  output:str=str(RUN.synthetic), # the synthetic dataset folder to write
                   num_videos:int=655, # videos in the dataset (the original: 655)
                   oversample:float=2.0, # LIDM images drawn per video wanted (the privacy filter drops some)
                   top_up:store_true=False, # draw more LIDM images when too few pass the filter (else stop with an error)
@@ -334,8 +357,13 @@ def synthetic_cli(lidm:str='models/lidm_cardiacnet', # the LIDM folder (cardiac-
     for m, what in ((lidm, 'LIDM'), (lvdm, 'LVDM')):  # the objective each was trained with decides the sampler
         if not (Path(m)/'training_config.yaml').is_file():
             raise CardiacError(m, f'is not a {what} folder (no training_config.yaml)', f'train one with cardiac-{what.lower()}-train, or check --{what.lower()}')
-    samplers = [choose_sampler(Path(m)/'training_config.yaml', sampling_mode, ddim, sampler) for m in (lidm, lvdm)]
-    make_synthetic(lidm, lvdm, vae, reidentification, reference, output, num_videos, oversample, top_up, split, frames,
-                   lidm_steps or num_steps, lvdm_steps or num_steps, class_ids, lidm_guidance_scale, condition_guidance_scale,
-                   frame_guidance_scale, use_separate_guidance, num_ref_frames, fps, motion_redraws, *samplers, lidm_batch_size, batch_size,
-                   work, seed, device)
+    flags = dict(sampling_mode=sampling_mode, ddim=ddim, sampler=sampler, seed=seed)
+    lidm_spec = sampling_spec(Path(lidm)/'training_config.yaml', dict(flags, num_steps=lidm_steps or num_steps, condition_guidance_scale=lidm_guidance_scale,
+                                                                       batch_size=lidm_batch_size))
+    lvdm_spec = sampling_spec(Path(lvdm)/'training_config.yaml', dict(flags, num_steps=lvdm_steps or num_steps, condition_guidance_scale=condition_guidance_scale,
+                                                                       frame_guidance_scale=frame_guidance_scale, use_separate_guidance=use_separate_guidance,
+                                                                       num_ref_frames=num_ref_frames, frames=frames, fps=fps, batch_size=batch_size))
+    spec = SyntheticSpec(num_videos=num_videos, oversample=oversample, top_up=top_up, split=split, class_ids=class_ids,
+                         motion_redraws=motion_redraws, seed=seed, lidm=lidm_spec, lvdm=lvdm_spec)
+    make_synthetic(SyntheticInputs(lidm, lvdm, vae, reidentification, reference), output, spec, work, device)
+

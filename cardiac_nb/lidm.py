@@ -5,22 +5,20 @@
 # %% ../nbs/03_lidm.ipynb #87b6a4fa
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
+from .train import *
+from .diffusion import *
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from diffusers import UNet2DModel, AutoencoderKL
-from safetensors.torch import save_file
 from fastcore.script import store_true, bool_arg
 from .data import dataloaders
-from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNELS
+from .vae import LatentFrames, load_vae, decode_latents, to_uint8, check_vae_fits, save_latents, LATENT_CHANNELS
 
 # %% auto #0
-__all__ = ['NULL_CLASS', 'SAMPLE_COLUMNS', 'LatentUNet', 'new_lidm', 'lidm_learner', 'fit_and_save', 'train_lidm',
-           'lidm_train_cli', 'load_lidm', 'class_plan', 'sample_seeds', 'guided', 'sample_lidm', 'write_samples',
-           'check_vae_fits', 'lidm_sample_cli']
+__all__ = ['SAMPLE_COLUMNS', 'LatentUNet', 'new_lidm', 'lidm_learner', 'train_lidm', 'lidm_train_cli', 'load_lidm', 'sample_lidm',
+           'LIDMPipeline', 'write_samples', 'lidm_sample_cli']
 
 # %% ../nbs/03_lidm.ipynb #644e0e77
-NULL_CLASS = len(CLASSES)  # the fifth class embedding: "no class", for classifier-free guidance
-
 class LatentUNet(nn.Module):
     "A `UNet2DModel` over (B,4,14,14) latents: pads to 16x16, predicts, crops back; conditioned on class ids."
     def __init__(self, unet:UNet2DModel): super().__init__(); self.unet = unet
@@ -28,6 +26,7 @@ class LatentUNet(nn.Module):
         pad = (self.unet.config.sample_size - x.shape[-1]) // 2
         out = self.unet(F.pad(x, (pad,) * 4), t, class_labels=class_ids).sample
         return out[..., pad:pad + x.shape[-2], pad:pad + x.shape[-1]]
+    def settings(self): return None  # everything it needs is in the UNet's config.json
 
 def new_lidm(model_cfg:dict): # the configuration's `model` section (UNet2DModel arguments)
     "A fresh class-conditional `UNet2DModel` for 4x14x14 latents (padded to 16), with a null class."
@@ -44,18 +43,6 @@ def lidm_learner(latents, # the latents folder (Latents/, FileList.csv with Spli
     dls = dataloaders(latents, bs=t.batch_size, frame_step=t.frame_step, num_workers=t.num_workers, device=device, source=LatentFrames)
     return diffusion_learner(dls, LatentUNet(new_lidm(cfg.model)), cfg, output, [CondDrop(t.cond_dropout, NULL_CLASS)], 'LIDM')
 
-def fit_and_save(learn, # a Learner from one of the stages' `*_learner` functions
-                 output, # the model folder
-                 cfg:dict, # the configuration (epochs and lr are read from `train`)
-                 resume:bool=True, # go on from output/checkpoint.pt
-                 show_progress:bool=True):
-    "Train (resuming if asked), then save the EMA weights as a diffusers folder with scheduler and configuration."
-    fit_resumable(learn, output, cfg.train.epochs, cfg.train.lr, resume, show_progress, cfg.train.get('warmup'))
-    with learn.ema.averaged() as model:
-        save_model_folder(model.unet.float(), output, config=cfg)
-    learn.noise_scheduler.save_pretrained(output)
-    return learn
-
 def train_lidm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
     "Train the LIDM on a latents folder's TRAIN frames and save it; returns the Learner."
     Path(output).mkdir(parents=True, exist_ok=True)
@@ -63,8 +50,8 @@ def train_lidm(latents, output, cfg:dict, resume:bool=True, device=None, show_pr
 
 @cli
 def lidm_train_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM configuration YAML
-                   data:str='data/latents/cardiacnet', # the latents folder (from cardiac-encode)
-                   output:str='models/lidm_cardiacnet', # the model folder to write
+                   data:str=str(RUN.latents()), # the latents folder (from cardiac-encode)
+                   output:str=str(RUN.model('lidm')), # the model folder to write
                    profile:str=None, # a profile of the configuration: smoke, small (default: the full-size run)
                    epochs:int=None, # override the configuration's epochs
                    resume:bool_arg=True, # go on from output/checkpoint.pt when present
@@ -79,64 +66,47 @@ def lidm_train_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM configu
 
 # %% ../nbs/03_lidm.ipynb #54bcdfe3
 def load_lidm(folder, # a model folder from cardiac-lidm-train
-              device=None): # where to put the UNet
+              device=None, # where to put the UNet
+              scheduler=None): # the folder holding scheduler_config.json (default: `folder`)
     "The LIDM (wrapped for 14x14 latents) and its scheduler configuration."
     unet = load_model_folder(UNet2DModel, folder, 'LIDM', 'train one with cardiac-lidm-train, or check --unet')
-    sched_cfg = saved_scheduler(folder, 'cardiac-lidm-train')
+    sched_cfg = saved_scheduler(scheduler or folder, 'cardiac-lidm-train')
     if unet.config.num_class_embeds != len(CLASSES) + 1:
         raise CardiacError(Path(folder)/'config.json', f'has {unet.config.num_class_embeds} class embeddings, not {len(CLASSES) + 1} (4 classes and the null class)',
                            'use a LIDM trained by cardiac-lidm-train')
     return LatentUNet(unet).to(default_device(device)).eval(), sched_cfg
 
-def class_plan(class_ids, # one id, a list ('0,3'), or the number of classes ('4') for a balanced draw from all
-               num_samples:int, # how many samples
-               seed:int=0): # shuffles the balanced draw
-    "One class id per sample."
-    ids = [int(c) for c in str(class_ids).replace(' ', '').split(',') if c != '']
-    if ids == [len(CLASSES)]: ids = list(range(len(CLASSES)))  # the original's "4": every class
-    for c in ids:
-        if not 0 <= c < len(CLASSES):
-            raise CardiacError(None, f'unknown class id {c}', 'class ids are 0 ASD, 1 Non-ASD, 2 Non-PAH, 3 PAH, or 4 for all of them')
-    plan = np.array([ids[i % len(ids)] for i in range(num_samples)])
-    np.random.default_rng(seed).shuffle(plan)
-    return plan.tolist()
-
-def sample_seeds(seed:int, n:int) -> list: # the run's seed, and how many samples
-    "One seed per sample, from the run's seed and the sample's index (independent of batching)."
-    return [int(np.random.SeedSequence([seed, i]).generate_state(1)[0]) for i in range(n)]
-
-def guided(model, # f(x, t, class_ids) -> prediction
-           class_ids:torch.Tensor, # (B,) the classes to draw
-           scale:float): # guidance scale s (1: plain conditional)
-    "The classifier-free guided predictor f(x, t) for `denoise`; one model pass when s == 1."
-    def predict(x, t):
-        if scale == 1: return model(x, t, class_ids)
-        both = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([class_ids, torch.full_like(class_ids, NULL_CLASS)]))
-        cond, uncond = both.chunk(2)
-        return uncond + scale * (cond - uncond)
-    return predict
-
-def sample_lidm(model, sched_cfg:dict, # from `load_lidm`
+def sample_lidm(model, sched_cfg, # from `load_lidm` (the scheduler's saved configuration, or the scheduler)
                 classes:list, # one class id per sample (`class_plan`)
                 seeds:list, # one seed per sample (`sample_seeds`)
-                num_steps:int=256, # sampling steps
-                guidance_scale:float=5.0, # classifier-free guidance scale
-                sampler:str='ddpm', # ddpm (ancestral), ddim, dpmpp, flow_euler
-                batch_size:int=256, # samples per batch
+                spec:SamplingSpec, # sampler, num_steps, guidance_scale (classifier-free) and batch_size
                 progress:bool=True): # draw a progress bar
     "Latent frames (N,4,14,14), one per class and seed."
     device = next(model.parameters()).device
     out = []
-    batches = range(0, len(classes), batch_size)
+    batches = range(0, len(classes), spec.batch_size)
     if progress:
         from fastprogress.fastprogress import progress_bar
         batches = progress_bar(batches, leave=False)
     for i in batches:
-        c = torch.tensor(classes[i:i + batch_size], device=device)
-        scheduler = sampling_scheduler(sched_cfg, sampler)
-        out.append(denoise(guided(model, c, guidance_scale), scheduler, (len(c), LATENT_CHANNELS, 14, 14),
-                           sample_generators(seeds[i:i + batch_size]), num_steps, device).float().cpu())
+        c = torch.tensor(classes[i:i + spec.batch_size], device=device)
+        scheduler = sampling_scheduler(sched_cfg, spec.sampler)
+        out.append(denoise(guided(model, c, spec.guidance_scale), scheduler, (len(c), LATENT_CHANNELS, 14, 14),
+                           sample_generators(seeds[i:i + spec.batch_size]), spec.num_steps, device).float().cpu())
     return torch.cat(out)
+
+class LIDMPipeline(LatentPipeline):
+    "The LIDM as a diffusers pipeline: `pipe(class_ids, spec)` draws one latent heart image per class id."
+    load_unet = staticmethod(load_lidm)
+    def __call__(self, class_ids:list, # one class id per image (`class_plan`)
+                 spec:SamplingSpec=SamplingSpec(num_steps=256, guidance_scale=5.0, batch_size=256), # how to sample
+                 seeds:list|None=None, # one seed per image (default: `sample_seeds(spec.seed, n)`)
+                 output_type:str='latent', # 'latent': (N,4,14,14) latents; 'uint8': (N,112,112) decoded frames
+                 progress:bool=True):
+        seeds = sample_seeds(spec.seed, len(class_ids)) if seeds is None else seeds
+        latents = sample_lidm(self.unet, self.scheduler, list(class_ids), seeds, spec, progress)
+        return latents if output_type == 'latent' else to_uint8(decode_latents(self.vae, latents.to(self.vae.device)))
+
 
 # %% ../nbs/03_lidm.ipynb #9149d0c2
 SAMPLE_COLUMNS = ['FileName', 'class_id', 'class_name', 'seed']
@@ -154,7 +124,7 @@ def write_samples(latents:torch.Tensor, # (N,4,14,14) sampled latents
     frames = to_uint8(decode_latents(vae, latents))
     for name, z, f in zip(names, latents, frames):
         if save_latent:
-            with atomic_path(output/'latents'/f'{name}.safetensors') as tmp: save_file({'latents': z[None].contiguous()}, str(tmp))
+            save_latents(z, output/'latents'/f'{name}.safetensors')
         with atomic_path(output/'png'/f'{name}.png') as tmp: Image.fromarray(f).save(tmp)
     df = pd.DataFrame({'FileName': names, 'class_id': classes, 'class_name': [CLASSES[c] for c in classes], 'seed': seeds})
     if first and (output/'samples.csv').is_file():
@@ -163,18 +133,11 @@ def write_samples(latents:torch.Tensor, # (N,4,14,14) sampled latents
     atomic_write(output/'samples.csv', df.to_csv(index=False))
     return df
 
-def check_vae_fits(vae:AutoencoderKL, model, vae_path): # the VAE, the wrapped UNet, and the VAE's folder
-    "A VAE whose latent channels differ from the UNet's cannot decode its samples: say so."
-    want = model.unet.config.out_channels
-    if vae.config.latent_channels != want:
-        raise CardiacError(vae_path, f'makes {vae.config.latent_channels}-channel latents but the model works on {want}',
-                           'use the VAE whose latents the model was trained on')
-
 @cli
 def lidm_sample_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM configuration (its objective is checked against --sampling_mode)
-                    unet:str='models/lidm_cardiacnet', # the LIDM folder
-                    vae:str='models/vae', # the VAE folder (decodes the png previews)
-                    output:str='samples/lidm_cardiacnet', # the samples folder to write
+                    unet:str=str(RUN.model('lidm')), # the LIDM folder
+                    vae:str=str(RUN.model('vae')), # the VAE folder (decodes the png previews)
+                    output:str=str(RUN.sample_folder('lidm')), # the samples folder to write
                     num_samples:int=16, # how many latent frames to draw
                     batch_size:int=256, # samples per batch
                     num_steps:int=256, # sampling steps
@@ -189,12 +152,11 @@ def lidm_sample_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM config
                     device:str=None): # cpu, cuda, ... (default: the best available)
     "Draw class-conditional latent heart frames with the LIDM; write latents, png previews and samples.csv."
     if conditioning_type != 'class_id': raise CardiacError(None, f'conditioning type {conditioning_type!r} is not one the LIDM takes', 'use --conditioning_type class_id')
-    sampler = choose_sampler(config, sampling_mode, ddim, sampler)
-    model, sched_cfg = load_lidm(unet, device)
-    vae_model = load_vae(vae, device)
-    check_vae_fits(vae_model, model, vae)
-    classes, seeds = class_plan(class_ids, num_samples, seed), sample_seeds(seed, num_samples)
-    latents = sample_lidm(model, sched_cfg, classes, seeds, num_steps, condition_guidance_scale, sampler, batch_size)
-    df = write_samples(latents, classes, seeds, vae_model, output, save_latent)
-    print(f'{output}: {len(df)} samples ({sampler}, {num_steps} steps, guidance {condition_guidance_scale}); '
+    spec = sampling_spec(config, dict(sampling_mode=sampling_mode, ddim=ddim, sampler=sampler, num_steps=num_steps,
+                                      condition_guidance_scale=condition_guidance_scale, batch_size=batch_size, seed=seed))
+    pipe = LIDMPipeline.from_folders(unet, vae, device)
+    classes = class_plan(class_ids, num_samples, seed)
+    df = write_samples(pipe(classes, spec), classes, sample_seeds(seed, num_samples), pipe.vae, output, save_latent)
+    print(f'{output}: {len(df)} samples ({spec.sampler}, {spec.num_steps} steps, guidance {spec.guidance_scale}); '
           f"per class {df.class_name.value_counts().sort_index().to_dict()}")
+

@@ -5,25 +5,25 @@
 # %% ../nbs/05_lvdm.ipynb #666bf829
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
+from .train import *
 from functools import partial
+from dataclasses import dataclass, replace
 from pathlib import Path
 import contextlib, math, numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from diffusers import UNetSpatioTemporalConditionModel, AutoencoderKL
 from diffusers.utils.torch_utils import randn_tensor
-from safetensors.torch import save_file, load_file
 from fastcore.script import store_true, bool_arg
 from fastprogress.fastprogress import progress_bar
 from .data import dataloaders, write_video, write_jpg_folder, video_info, read_filelist, FILELIST_COLUMNS
-from .vae import LatentFrames, load_vae, decode_latents, to_uint8, LATENT_CHANNELS
-from .lidm import NULL_CLASS, fit_and_save, class_plan, sample_seeds, check_vae_fits
+from .vae import LatentFrames, load_vae, decode_latents, to_uint8, check_vae_fits, save_latents, load_latents, LATENT_CHANNELS
+from .diffusion import *
+from .heartbeat import *
 
 # %% auto #0
-__all__ = ['MOTION_TOLERANCE_BPM', 'LatentVideoUNet', 'PhaseEmbedding', 'add_phase_embedding', 'new_lvdm', 'dominant_bpm',
-           'principal_bpm', 'latent_heart_rate', 'pixel_heart_rate', 'heartbeat_phase', 'class_heart_rates',
-           'draw_heart_rates', 'LatentClips', 'to_motion', 'from_motion', 'motion_std', 'lvdm_learner', 'target_std',
-           'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes', 'phase_passes', 'video_guided',
-           'load_lvdm', 'clip_fps', 'sample_lvdm', 'read_conditioning', 'interpolate_frames', 'redraw_seed',
-           'generate_videos', 'lvdm_sample_cli']
+__all__ = ['MOTION_TOLERANCE_BPM', 'LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_motion', 'motion_std',
+           'lvdm_learner', 'target_std', 'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes',
+           'phase_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'interpolate_frames', 'frame_factor', 'sample_lvdm',
+           'LVDMPipeline', 'Conditioning', 'read_conditioning', 'redraw_seed', 'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
@@ -40,7 +40,13 @@ class LatentVideoUNet(nn.Module):
     @property
     def window(self) -> int: return self.sample_window or self.unet.config.num_frames  # a sampling window: the training clip length unless set
     @property
-    def phased(self) -> bool: return _takes_phase(self.unet)
+    def phased(self) -> bool: return takes_phase(self.unet)
+    def settings(self) -> dict:
+        "The training configuration's entries `load_lvdm` builds this wrapper from (saved beside the UNet)."
+        train = dict(target='frames' if self.motion_std is None else 'motion', cond_frame=self.cond_frame, stride=round(32 / self.fps))
+        if self.motion_std is not None: train['motion_std'] = self.motion_std
+        if self.heart_rates is not None: train['heart_rates'] = self.heart_rates
+        return dict(train=train, sample=dict(window=self.sample_window, phase_guidance_scale=self.phase_scale))
     def forward(self, x, t, frame, class_ids, # noisy clips (B,T,4,14,14), timesteps (B,), frames (B,4,14,14), class ids (B,)
                 phase=None): # a phased model: (B,T) every frame's phase since the conditioning frame (`heartbeat_phase`)
         T, H, W = x.shape[1], x.shape[-2], x.shape[-1]
@@ -55,37 +61,6 @@ class LatentVideoUNet(nn.Module):
                             added_time_ids=class_ids[:, None].to(x.dtype)).sample
         return out[..., pad:pad + H, pad:pad + W]
 
-class PhaseEmbedding(nn.Module):
-    "Every frame's cardiac phase as an offset to a spatio-temporal UNet's time embedding, added in each of its blocks."
-    def __init__(self, dim:int, # the UNet's time-embedding width
-                 harmonics:int=4): # the phase enters as the cosine and sine of 1..harmonics times it
-        super().__init__(); self.harmonics, self.offset = harmonics, None
-        self.mlp = nn.Sequential(nn.Linear(2 * harmonics, dim), nn.SiLU(), nn.Linear(dim, dim))
-        nn.init.zeros_(self.mlp[-1].weight); nn.init.zeros_(self.mlp[-1].bias)  # starts as no offset
-    def forward(self, phase): # (B,T) radians
-        "(B*T, dim) offsets, in the order of the UNet's frames."
-        a = phase.flatten()[:, None].float() * torch.arange(1, self.harmonics + 1, device=phase.device)
-        return self.mlp(torch.cat([a.cos(), a.sin()], 1).to(self.mlp[0].weight.dtype))
-    @contextlib.contextmanager
-    def given(self, phase): # (B,T) radians
-        "Inside, every hooked block adds each frame's offset to the time embedding it is handed."
-        self.offset = self(phase)
-        try: yield
-        finally: self.offset = None
-    def add_offset(self, block, args, kwargs): # a forward pre-hook (with kwargs) of a UNet block
-        if self.offset is not None: kwargs['temb'] = kwargs['temb'] + self.offset.to(kwargs['temb'].dtype)
-        return args, kwargs
-
-def _takes_phase(unet) -> bool: return unet.config.in_channels == 2 * LATENT_CHANNELS + 2  # the phase's cos and sin maps join the input
-
-def add_phase_embedding(unet:UNetSpatioTemporalConditionModel): # an LVDM UNet; one without the phase's two input channels is left as it is
-    "Give a phased UNet a `PhaseEmbedding` as `unet.phase_embedding` (saved with its weights), hooked into every block."
-    if not _takes_phase(unet): return unet
-    unet.phase_embedding = PhaseEmbedding(unet.time_embedding.linear_2.out_features)
-    for block in [*unet.down_blocks, unet.mid_block, *unet.up_blocks]:
-        block.register_forward_pre_hook(unet.phase_embedding.add_offset, with_kwargs=True)
-    return unet
-
 def new_lvdm(model_cfg:dict, # the configuration's `model` section (UNetSpatioTemporalConditionModel arguments)
              frames:int, # the training clip length
              phased:bool=False): # also take every frame's cardiac phase (two input channels and a `PhaseEmbedding`)
@@ -98,58 +73,6 @@ def new_lvdm(model_cfg:dict, # the configuration's `model` section (UNetSpatioTe
         up_block_types=('UpBlockSpatioTemporal',) + ('CrossAttnUpBlockSpatioTemporal',) * (n - 1), **cfg))
 
 # %% ../nbs/05_lvdm.ipynb #dd350445
-def dominant_bpm(s:np.ndarray, # a (T,) signal of one video
-                 fps:float=32) -> float: # its frame rate
-    "The signal's dominant frequency in beats per minute (searched over 30-240)."
-    s = np.asarray(s, np.float64); s = s - s.mean()
-    n = max(1024, len(s))  # zero-padded: a finer grid for the peak of a short signal
-    spec = np.abs(np.fft.rfft(s * np.hanning(len(s)), n)); f = np.fft.rfftfreq(n, 1 / fps) * 60
-    band = (f >= 30) & (f <= 240)
-    return float(f[band][spec[band].argmax()])
-
-def principal_bpm(x, # (T,D) a video's frames, each flattened
-                  fps:float=32) -> float: # its frame rate
-    "The dominant frequency (bpm) of a video along its main direction of change over time (its first principal component)."
-    x = torch.as_tensor(x).double(); x = x - x.mean(0)
-    u, s, _ = torch.linalg.svd(x, full_matrices=False)
-    return dominant_bpm((u[:, 0] * s[0]).numpy(), fps)
-
-def latent_heart_rate(z, # (T,4,h,w) latents of one video
-                      fps:float=32) -> float: # its frame rate
-    "A video's heart rate (bpm), read from its latents (`principal_bpm`)."
-    return principal_bpm(torch.as_tensor(z).flatten(1), fps)
-
-def pixel_heart_rate(frames:np.ndarray, # (T,H,W) uint8 video, decoded
-                     fps:float=32, # its frame rate
-                     side:int=28) -> float: # frames are averaged down to side x side first
-    "A video's heart rate (bpm), read from its pixels (`principal_bpm` of its frames shrunk to 28x28): the way to read a generated video after decoding."
-    x = F.interpolate(torch.from_numpy(np.ascontiguousarray(frames)).float()[:, None], size=(side, side), mode='area')
-    return principal_bpm(x.flatten(1), fps)
-
-def heartbeat_phase(bpm, # (B,) heart rates, or one
-                    frames, # (T,) or (B,T) frames since the conditioning frame
-                    fps:float=32) -> torch.Tensor: # the frame rate the frames count at
-    "Each frame's cardiac phase (radians) since its conditioning frame, (B,T): 2 pi times the beats gone by."
-    bpm = torch.as_tensor(bpm, dtype=torch.float64).reshape(-1, 1)
-    return (2 * math.pi / 60 / fps * bpm * torch.as_tensor(frames, dtype=torch.float64)).float()
-
-def class_heart_rates(latents, # a latents folder (Latents/, FileList.csv with Split)
-                      split:str='TRAIN', fps:float=32) -> dict: # whose videos, at which frame rate
-    "Each class's heart rates in a split, read from the latents: {class name or 'all': [mean, sd, min, max]} in bpm."
-    videos = LatentFrames(latents, split)
-    bpm = np.array([latent_heart_rate(videos.video(v), fps) for v in range(len(videos.df))])
-    groups = {CLASSES[c]: bpm[(videos.df.class_id == c).to_numpy()] for c in sorted(videos.df.class_id.unique())} | {'all': bpm}
-    return {k: [round(float(r.mean()), 2), round(float(r.std()), 2), round(float(r.min()), 2), round(float(r.max()), 2)] for k, r in groups.items()}
-
-def draw_heart_rates(stats:dict, # from `class_heart_rates`
-                     classes:list, seeds:list) -> list: # one class id and one seed per video
-    "One heart rate per video: normal with its class's TRAIN mean and sd, clipped to their range, drawn with the video's seed."
-    out = []
-    for c, s in zip(classes, seeds):
-        mean, sd, lo, hi = stats.get(CLASSES[c] if 0 <= c < len(CLASSES) else 'all', stats['all'])
-        out.append(float(np.clip(np.random.default_rng(s).normal(mean, sd), lo, hi)))
-    return out
-
 class LatentClips(LatentFrames):
     "Latent clips (T,4,h,w) of an encoded dataset, as the LVDM's target, with their conditioning image, class id and (phased) phases."
     def __init__(self, *args, clips_per_video:int=1, # `LatentFrames` arguments; random clips per video and epoch
@@ -239,8 +162,8 @@ def train_lvdm(latents, output, cfg:dict, resume:bool=True, device=None, show_pr
 
 @cli
 def lvdm_train_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM configuration YAML
-                   data:str='data/latents/cardiacnet', # the latents folder (from cardiac-encode)
-                   output:str='models/lvdm_cardiacnet', # the model folder to write
+                   data:str=str(RUN.latents()), # the latents folder (from cardiac-encode)
+                   output:str=str(RUN.model('lvdm')), # the model folder to write
                    profile:str=None, # a profile of the configuration: smoke, small (default: the full-size run)
                    epochs:int=None, # override the configuration's epochs
                    resume:bool_arg=True, # go on from output/checkpoint.pt when present
@@ -283,12 +206,12 @@ def phase_passes(passes:list, # (frame, class, weight) passes from `guidance_pas
 
 def video_guided(model, # a `LatentVideoUNet`
                  frame:torch.Tensor, class_ids:torch.Tensor, # the conditions
-                 class_scale:float=1.0, frame_scale:float=1.0, separate:bool=False, # as `guidance_passes`
-                 phase:torch.Tensor|None=None, # a phased model: (B,T) every frame's phase
-                 phase_scale:float|None=None): # s_p, as `phase_passes` (None: the model's `phase_scale`)
+                 spec:SamplingSpec, # the guidance scales: class, frame (with `separate_guidance`) and phase (None: the model's `phase_scale`)
+                 phase:torch.Tensor|None=None): # a phased model: (B,T) every frame's phase
     "The guided predictor f(x, t) for `denoise`: every pass in one batch."
-    scale = model.phase_scale if phase_scale is None else phase_scale
-    passes = phase_passes(guidance_passes(frame, class_ids, class_scale, frame_scale, separate), frame, class_ids, 1.0 if phase is None else scale)
+    scale = model.phase_scale if spec.phase_guidance_scale is None else spec.phase_guidance_scale
+    passes = guidance_passes(frame, class_ids, spec.guidance_scale, spec.frame_guidance_scale, spec.separate_guidance)
+    passes = phase_passes(passes, frame, class_ids, 1.0 if phase is None else scale)
     frames, classes = torch.cat([p[0] for p in passes]), torch.cat([p[1] for p in passes])
     phases = None if phase is None else torch.cat([phase + shift for _, _, shift, _ in passes])
     def predict(x, t):
@@ -299,11 +222,12 @@ def video_guided(model, # a `LatentVideoUNet`
 
 # %% ../nbs/05_lvdm.ipynb #c60f678e
 def load_lvdm(folder, # a model folder from cardiac-lvdm-train
-              device=None): # where to put the UNet
+              device=None, # where to put the UNet
+              scheduler=None): # the folder holding scheduler_config.json (default: `folder`)
     "The LVDM (wrapped for 14x14 latents) and its scheduler configuration."
     unet = load_model_folder(UNetSpatioTemporalConditionModel, folder, 'LVDM', 'train one with cardiac-lvdm-train, or check --unet',
                              extend=add_phase_embedding)
-    sched_cfg = saved_scheduler(folder, 'cardiac-lvdm-train')
+    sched_cfg = saved_scheduler(scheduler or folder, 'cardiac-lvdm-train')
     train, sample = _trained_with(folder), _trained_with(folder, 'sample')
     motion = train.get('target', 'frames') == 'motion'  # older models diffused frames
     std = train.get('motion_std') if motion else None
@@ -314,8 +238,8 @@ def load_lvdm(folder, # a model folder from cardiac-lvdm-train
         raise CardiacError(Path(folder)/'config.json', f'takes {unet.config.in_channels} input channels, not twice its {unet.config.out_channels} output channels (and 2 for the phase)',
                            'use a LVDM trained by cardiac-lvdm-train (noisy latents joined to the conditioning frame)')
     rates = train.get('heart_rates')
-    model = LatentVideoUNet(unet, std, train.get('cond_frame', 'first'), dict(rates) if rates is not None else None, 32 / train.get('stride', 1),
-                            sample.get('window'), sample.get('phase_guidance_scale', 1.0))
+    model = LatentVideoUNet(unet, motion_std=std, cond_frame=train.get('cond_frame', 'first'), heart_rates=dict(rates) if rates is not None else None,
+                            fps=32 / train.get('stride', 1), window=sample.get('window'), phase_scale=sample.get('phase_guidance_scale', 1.0))
     if model.phased != (rates is not None):
         raise CardiacError(Path(folder)/'training_config.yaml', f"gives {'no train.heart_rates for a UNet with' if model.phased else 'train.heart_rates for a UNet without'} phase inputs",
                            'use the training_config.yaml cardiac-lvdm-train saved with this model')
@@ -331,48 +255,89 @@ def clip_fps(folder, # a model folder from cardiac-lvdm-train
     "The frame rate of the clips a LVDM learned: a model trained on every second frame makes 16 fps videos."
     return max(1, round(dataset_fps / _trained_with(folder).get('stride', 1)))
 
-def sample_lvdm(model, sched_cfg:dict, # from `load_lvdm`
+def interpolate_frames(z:torch.Tensor, # (..., T, 4, h, w) latent frames at a model's rate
+                       factor:int) -> torch.Tensor: # output frames per model frame (the model's stride)
+    "Latent frames at `factor` times the rate, (T-1) x factor + 1 of them: between two frames, `factor - 1` on the straight line joining them."
+    if factor == 1: return z
+    w = (torch.arange(factor, dtype=z.dtype) / factor).view(-1, 1, 1, 1)
+    a, b = z[..., :-1, None, :, :, :], z[..., 1:, None, :, :, :]  # (..., T-1, 1, 4, h, w)
+    return torch.cat([(a * (1 - w) + b * w).flatten(-5, -4), z[..., -1:, :, :, :]], -4)
+
+def frame_factor(model, # a `LatentVideoUNet`
+                 fps:int|None) -> int: # the videos' frame rate (None: the model's)
+    "Video frames per model frame: a whole multiple of the rate the LVDM was trained at."
+    if fps is None: return 1
+    factor = fps / model.fps
+    if factor != int(factor) or factor < 1:
+        raise CardiacError(None, f'--fps {fps} is not a whole multiple of the {model.fps:g} fps the LVDM was trained at', f'pass --fps {model.fps:g} or a multiple of it')
+    return int(factor)
+
+def sample_lvdm(model, sched_cfg, # from `load_lvdm` (the scheduler's saved configuration, or the scheduler)
                 frames:torch.Tensor, # (N,4,h,w) conditioning latent frames
                 classes:list, seeds:list, # one class id and one seed per video
-                n_frames:int=64, # frames per video
-                num_steps:int=64, # sampling steps per window
-                class_scale:float=1.0, frame_scale:float=1.0, separate:bool=False, # guidance, as `guidance_passes`
-                sampler:str='ddpm', # ddpm (ancestral), ddim, dpmpp, flow_euler
-                batch_size:int=8, # videos per batch
-                num_ref_frames:int|None=None, # frames each window takes over from the last (default: half a window)
+                spec:SamplingSpec, # sampler, steps per window, guidance, frames and fps, num_ref_frames, batch_size
                 heart_rates:list|None=None, # a phased model: one rate (bpm) per video (default: `draw_heart_rates` from its TRAIN rates)
                 progress:bool=True): # draw a progress bar over batches
-    "Latent videos (N,n_frames,4,h,w), each made from its frame, class and seed in overlapping windows."
+    "Latent videos (N,spec.frames,4,h,w) at `spec.fps`, each made from its frame, class and seed in overlapping windows at the model's rate (`interpolate_frames` fills in the rest)."
     device, window, std, anchored = next(model.parameters()).device, model.window, model.motion_std, model.cond_frame == 'any'
-    ref = num_ref_frames or window // 2
+    factor = frame_factor(model, spec.fps)
+    n_frames, ref = -(-(spec.frames - 1) // factor) + 1, spec.num_ref_frames or window // 2  # frames at the model's rate; frames a window takes over
     if not 0 < ref < window: raise CardiacError(None, f'--num_ref_frames {ref} must be between 1 and {window - 1} (the window is {window} frames)', 'pass a smaller --num_ref_frames')
     if heart_rates is not None and not model.phased:
         raise CardiacError(None, 'a heart rate was given to a LVDM that was not trained with train.phase', 'drop --heart_rate, or train with train.phase: true')
     if model.phased and heart_rates is None: heart_rates = draw_heart_rates(model.heart_rates, classes, seeds)
-    out, batches = [], range(0, len(classes), batch_size)
+    out, bs = [], spec.batch_size
+    batches = range(0, len(classes), bs)
     for i in (progress_bar(batches, leave=False) if progress else batches):
-        f, c = frames[i:i + batch_size].to(device), torch.tensor(classes[i:i + batch_size], device=device)
-        gens = sample_generators(seeds[i:i + batch_size])
+        f, c = frames[i:i + bs].to(device), torch.tensor(classes[i:i + bs], device=device)
+        gens = sample_generators(seeds[i:i + bs])
         def make_window(start, known, length, since):  # a window conditioned on `start` (`since` frames before its first), its first frames held to `known`
-            scheduler = sampling_scheduler(sched_cfg, sampler)
+            scheduler = sampling_scheduler(sched_cfg, spec.sampler)
             noise = randn_tensor(known.shape, generator=gens, device=torch.device('cpu')).to(device)
-            phase = heartbeat_phase(heart_rates[i:i + batch_size], since + torch.arange(length), model.fps).to(device) if model.phased else None
-            return from_motion(denoise(video_guided(model, start, c, class_scale, frame_scale, separate, phase), scheduler, (len(c), length, *f.shape[1:]),
-                                       gens, num_steps, device, replace=keep_known(to_motion(known, start, std), noise, scheduler)), start, std)
+            phase = heartbeat_phase(heart_rates[i:i + bs], since + torch.arange(length), model.fps).to(device) if model.phased else None
+            return from_motion(denoise(video_guided(model, start, c, spec, phase), scheduler, (len(c), length, *f.shape[1:]),
+                                       gens, spec.num_steps, device, replace=keep_known(to_motion(known, start, std), noise, scheduler)), start, std)
         image = f[:, None]  # (B,1,4,h,w)
         video = make_window(f, image if anchored else image[:, :0], min(window, n_frames), 0)  # an anchored model is held to the image
         while video.shape[1] < n_frames:
             known, at = video[:, -ref:], video.shape[1] - ref  # conditioned on the image (anchored) or, as in its training, on the first frame it continues
             video = torch.cat([video, make_window(f if anchored else known[:, 0], known, window, at if anchored else 0)[:, ref:]], 1)
         out.append(video[:, :n_frames].float().cpu())
-    return torch.cat(out)
+    return interpolate_frames(torch.cat(out), factor)[:, :spec.frames]
+
+class LVDMPipeline(LatentPipeline):
+    "The LVDM as a diffusers pipeline: `pipe(frames, class_ids, spec)` animates each latent heart image into a video of its class."
+    load_unet = staticmethod(load_lvdm)
+    def __call__(self, frames:torch.Tensor, # (N,4,h,w) latent images to animate
+                 class_ids:list, # one class id per video
+                 spec:SamplingSpec=SamplingSpec(), # how to sample (steps, guidance, frames, fps, ...)
+                 seeds:list|None=None, # one seed per video (default: `sample_seeds(spec.seed, n)`)
+                 heart_rates:list|None=None, # a phased model: one rate (bpm) per video (default: drawn from its class's TRAIN rates)
+                 output_type:str='latent', # 'latent': (N,T,4,h,w) latents; 'uint8': (N,T,112,112) decoded videos
+                 progress:bool=True):
+        seeds = sample_seeds(spec.seed, len(class_ids)) if seeds is None else seeds
+        z = sample_lvdm(self.unet, self.scheduler, frames, list(class_ids), seeds, spec, heart_rates=heart_rates, progress=progress)
+        return z if output_type == 'latent' else np.stack([to_uint8(decode_latents(self.vae, v.to(self.vae.device))) for v in z])
+
 
 # %% ../nbs/05_lvdm.ipynb #5775f34f
+@dataclass
+class Conditioning:
+    "The latent images a LVDM animates: names, (N,4,h,w) frames and class ids; each video's seed and (a phased model) heart rate."
+    names:list; frames:torch.Tensor; classes:list
+    seeds:list|None=None        # one per video (None: `sample_seeds` of the run's seed)
+    heart_rates:list|None=None  # one per video, in bpm (None: drawn from its class's TRAIN rates)
+    def __len__(self): return len(self.names)
+    def take(self, idx:list): # positions of the videos to keep
+        "The videos at `idx`, in that order."
+        pick = lambda v: None if v is None else [v[i] for i in idx]
+        return Conditioning(pick(self.names), self.frames[list(idx)], pick(self.classes), pick(self.seeds), pick(self.heart_rates))
+
 def read_conditioning(folder, # latent frames: privacy output (FileList.csv inside) or LIDM latents/ (samples.csv beside)
                       conditioning_type:str='csv', # csv: classes from the list; class_id: from `class_ids`
                       class_ids:str='4', # with class_id: one id, a list, or 4 for a balanced draw
                       seed:int=0): # shuffles the balanced draw
-    "Names, (N,4,h,w) conditioning frames and class ids of the latents a CSV lists."
+    "The `Conditioning` (names, frames, class ids) of the latents a CSV lists."
     folder = Path(folder)
     table = folder/'FileList.csv' if (folder/'FileList.csv').is_file() else folder.parent/'samples.csv'
     if not folder.is_dir(): raise CardiacError(folder, 'no such conditioning folder', 'pass the folder cardiac-privacy-apply wrote (--output)')
@@ -383,22 +348,13 @@ def read_conditioning(folder, # latent frames: privacy output (FileList.csv insi
     for name in df.FileName:
         f = folder/f'{name}.safetensors'
         if not f.is_file(): raise CardiacError(f, f'is listed in {table.name} but missing', 'run cardiac-privacy-apply again, or drop its row')
-        z = load_file(str(f))['latents']
-        frames.append(z[0] if z.ndim == 4 else z)
+        frames.append(load_latents(f)[0])
     if conditioning_type == 'class_id': classes = class_plan(class_ids, len(df), seed)
     else:
         classes = df.class_id.astype(int).tolist()
         bad = [f'{n} ({c})' for n, c in zip(df.FileName, classes) if not 0 <= c < len(CLASSES)]
         if bad: raise CardiacError(table, f'has unknown class ids: {", ".join(bad[:3])}', 'class ids are 0 ASD, 1 Non-ASD, 2 Non-PAH, 3 PAH')
-    return df.FileName.tolist(), torch.stack(frames), classes
-
-def interpolate_frames(z:torch.Tensor, # (..., T, 4, h, w) latent frames at a model's rate
-                       factor:int) -> torch.Tensor: # output frames per model frame (the model's stride)
-    "Latent frames at `factor` times the rate, (T-1) x factor + 1 of them: between two frames, `factor - 1` on the straight line joining them."
-    if factor == 1: return z
-    w = (torch.arange(factor, dtype=z.dtype) / factor).view(-1, 1, 1, 1)
-    a, b = z[..., :-1, None, :, :, :], z[..., 1:, None, :, :, :]  # (..., T-1, 1, 4, h, w)
-    return torch.cat([(a * (1 - w) + b * w).flatten(-5, -4), z[..., -1:, :, :, :]], -4)
+    return Conditioning(df.FileName.tolist(), torch.stack(frames), classes)
 
 def _done(output:Path, name:str, save_as) -> bool:
     return all((output/'mp4'/f'{name}.mp4').is_file() if k == 'mp4' else (output/'jpg'/name).is_dir() for k in save_as)
@@ -423,48 +379,43 @@ def redraw_seed(seed:int, # a video's seed
 def _write_video(output:Path, name:str, z:torch.Tensor, pixels:np.ndarray, save_as, save_latent:bool, fps:int):
     "Write one made video: its latents (if asked), jpg frames and mp4."
     if save_latent:
-        with atomic_path(output/'latents'/f'{name}.safetensors') as tmp: save_file({'latents': z.contiguous()}, str(tmp))
+        save_latents(z, output/'latents'/f'{name}.safetensors')
     if 'jpg' in save_as and not (output/'jpg'/name).is_dir(): write_jpg_folder(pixels, output/'jpg'/name)
     if 'mp4' in save_as: write_video(pixels, output/'mp4'/f'{name}.mp4', fps)
 
-def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm` and `load_vae`
-                    names:list, frames:torch.Tensor, classes:list, seeds:list, # from `read_conditioning` and `sample_seeds`
+def generate_videos(pipe, # an `LVDMPipeline` with its VAE
+                    cond:Conditioning, # the images to animate, with each video's seed (and heart rate)
                     output, # the folder to write mp4/, jpg/, latents/ and FileList.csv into
-                    n_frames:int=192, num_steps:int=64, # frames per video, sampling steps per window
-                    class_scale:float=1.0, frame_scale:float=1.0, separate:bool=False, sampler:str='ddpm',
-                    batch_size:int=8, num_ref_frames:int|None=None,
+                    spec:SamplingSpec, # how to sample: frames and fps (None: the model's rate), steps, guidance, batch size
                     save_as=('mp4', 'jpg'), # mp4 and/or jpg
                     save_latent:bool=False, # also write latents/<name>.safetensors
-                    fps:int=32, chunk:int=32, # the videos' frame rate (a multiple of the model's: the frames between are interpolated); frames decoded per VAE pass
-                    heart_rates:list|None=None, # a phased model: one rate (bpm) per video (default: `draw_heart_rates` from its TRAIN rates)
                     redraws:int=0, # a phased model: draw a video again (`redraw_seed`) while its pixels beat more than `MOTION_TOLERANCE_BPM` off its rate, at most this many times
                     progress:bool=True):
     "Make, decode and write one video per conditioning frame (skipping those already written); returns the FileList."
-    output = Path(output)
+    output, model, vae = Path(output), pipe.unet, pipe.vae
     for k in save_as:
         if k not in ('mp4', 'jpg'): raise CardiacError(None, f'unknown output kind {k!r}', 'use --save_as mp4,jpg (or one of them)')
-    factor = fps / model.fps
-    if factor != int(factor) or factor < 1:
-        raise CardiacError(None, f'--fps {fps} is not a whole multiple of the {model.fps:g} fps the LVDM was trained at', f'pass --fps {model.fps:g} or a multiple of it')
+    fps = spec.fps or max(1, round(model.fps)); spec = replace(spec, fps=fps)
+    frame_factor(model, fps)
+    names, classes, seeds, heart_rates = cond.names, cond.classes, cond.seeds, cond.heart_rates
     if model.phased and heart_rates is None: heart_rates = draw_heart_rates(model.heart_rates, classes, seeds)  # what `sample_lvdm` would draw
-    factor, todo = int(factor), [i for i, n in enumerate(names) if not _done(output, n, save_as)]
+    todo = [i for i, n in enumerate(names) if not _done(output, n, save_as)]
     log = output/'motion_check.csv'  # a phased model's videos: the rate asked, the rate read from the first draw's and the kept draw's pixels, draws made
     checks = pd.read_csv(log).set_index('FileName').to_dict('index') if log.is_file() else {}
-    batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
+    batches = [todo[i:i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
     for idx in (progress_bar(batches, leave=False) if progress and batches else batches):
         for draw in range(redraws + 1):
-            videos = sample_lvdm(model, sched_cfg, frames[idx], [classes[i] for i in idx], [redraw_seed(seeds[i], draw) for i in idx],
-                                 -(-(n_frames - 1) // factor) + 1, num_steps, class_scale, frame_scale, separate, sampler, batch_size, num_ref_frames,
-                                 None if heart_rates is None else [heart_rates[i] for i in idx], progress=False)
+            videos = pipe(cond.frames[idx], [classes[i] for i in idx], spec, [redraw_seed(seeds[i], draw) for i in idx],
+                          None if heart_rates is None else [heart_rates[i] for i in idx], progress=False)
             again = []
-            for i, z in zip(idx, interpolate_frames(videos, factor)[:, :n_frames]):
-                pixels = to_uint8(decode_latents(vae, z, chunk))
+            for i, z in zip(idx, videos):
+                pixels = to_uint8(decode_latents(vae, z))
                 if model.phased:
                     bpm = round(pixel_heart_rate(pixels, fps), 1)
                     if draw == 0: checks[names[i]] = dict(asked_bpm=round(heart_rates[i], 2), first_bpm=bpm)
                     checks[names[i]].update(read_bpm=bpm, draws=draw + 1)
                     if abs(bpm - heart_rates[i]) > MOTION_TOLERANCE_BPM and draw < redraws: again.append(i); continue
-                _write_video(output, names[i], z, pixels, save_as, save_latent, fps)
+                _write_video(output, names[i], z, pixels, save_as=save_as, save_latent=save_latent, fps=fps)
             if checks: atomic_write(log, pd.DataFrame.from_dict(checks, orient='index').rename_axis('FileName').reset_index().to_csv(index=False))
             if not again: break
             idx = again
@@ -477,10 +428,10 @@ def generate_videos(model, sched_cfg:dict, vae:AutoencoderKL, # from `load_lvdm`
 # %% ../nbs/05_lvdm.ipynb #da76e4d2
 @cli
 def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM configuration (its objective is checked against --sampling_mode)
-                    unet:str='models/lvdm_cardiacnet', # the LVDM folder
-                    vae:str='models/vae', # the VAE folder (decodes the videos)
-                    conditioning:str='samples/lidm_cardiacnet/privacy_compliant_latents', # the latent frames to animate (with FileList.csv)
-                    output:str='samples/lvdm_cardiacnet', # the folder to write mp4/, jpg/ and FileList.csv into
+                    unet:str=str(RUN.model('lvdm')), # the LVDM folder
+                    vae:str=str(RUN.model('vae')), # the VAE folder (decodes the videos)
+                    conditioning:str=str(RUN.sample_folder('lidm')/'privacy_compliant_latents'), # the latent frames to animate (with FileList.csv)
+                    output:str=str(RUN.sample_folder('lvdm')), # the folder to write mp4/, jpg/ and FileList.csv into
                     num_samples:int=None, # videos to make (default: one per conditioning latent)
                     batch_size:int=8, # videos per batch
                     num_steps:int=64, # sampling steps per window
@@ -502,18 +453,17 @@ def lvdm_sample_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM config
                     seed:int=0, # the run's seed; video i's seed comes from it and i
                     device:str=None): # cpu, cuda, ... (default: the best available)
     "Animate latent heart images into videos with the LVDM; write mp4, jpg frames and a FileList.csv."
-    sampler = choose_sampler(config, sampling_mode, ddim, sampler)
-    names, cond, classes = read_conditioning(conditioning, conditioning_type, class_ids, seed)
-    n = len(names) if num_samples is None else num_samples
-    if n > len(names): raise CardiacError(conditioning, f'holds {len(names)} latents, fewer than --num_samples {n}', 'pass a smaller --num_samples, or sample more LIDM latents')
-    model, sched_cfg = load_lvdm(unet, device)
-    if phase_guidance_scale is not None: model.phase_scale = phase_guidance_scale
-    vae_model = load_vae(vae, device)
-    check_vae_fits(vae_model, model, vae)
-    fps = fps or clip_fps(unet)
-    df = generate_videos(model, sched_cfg, vae_model, names[:n], cond[:n], classes[:n], sample_seeds(seed, len(names))[:n], output,
-                         frames, num_steps, condition_guidance_scale, frame_guidance_scale, use_separate_guidance, sampler, batch_size,
-                         num_ref_frames, [k for k in save_as.split(',') if k], save_latent, fps,
-                         heart_rates=None if heart_rate is None else [heart_rate] * n)
-    print(f'{output}: {len(df)} videos of {frames} frames at {fps} fps ({sampler}, {num_steps} steps per window); '
+    spec = sampling_spec(config, dict(sampling_mode=sampling_mode, ddim=ddim, sampler=sampler, num_steps=num_steps, frames=frames, fps=fps,
+                                      condition_guidance_scale=condition_guidance_scale, frame_guidance_scale=frame_guidance_scale,
+                                      use_separate_guidance=use_separate_guidance, phase_guidance_scale=phase_guidance_scale,
+                                      num_ref_frames=num_ref_frames, batch_size=batch_size, seed=seed))
+    cond = read_conditioning(conditioning, conditioning_type, class_ids, seed)
+    n = len(cond) if num_samples is None else num_samples
+    if n > len(cond): raise CardiacError(conditioning, f'holds {len(cond)} latents, fewer than --num_samples {n}', 'pass a smaller --num_samples, or sample more LIDM latents')
+    cond.seeds = sample_seeds(seed, len(cond))
+    if heart_rate is not None: cond.heart_rates = [heart_rate] * len(cond)
+    pipe = LVDMPipeline.from_folders(unet, vae, device)
+    df = generate_videos(pipe, cond.take(range(n)), output, spec, [k for k in save_as.split(',') if k], save_latent)
+    print(f'{output}: {len(df)} videos of {frames} frames at {df.FPS.iloc[0] if len(df) else spec.fps} fps ({spec.sampler}, {spec.num_steps} steps per window); '
           f"per class {df.class_name.value_counts().sort_index().to_dict()}")
+

@@ -241,7 +241,7 @@ def _make_case(args):
     frames, masks = render_patient(p, rng, num_frames)
     case = f'{index + 1:03d}'
     pixel_mm = p['depth_cm'] * 10 * 1.03 / frames.shape[1]
-    write_case(Path(root)/RAW_FOLDERS[class_name], case, frames, masks, pixel_mm, p['fps'], layout)
+    write_case(Path(root)/RAW_FOLDERS[class_name], case, frames, masks, pixel_mm=pixel_mm, fps=p['fps'], layout=layout)
     return dict(class_name=class_name, case=case, num_frames=len(frames), height=frames.shape[1], width=frames.shape[2],
                 **{k: round(v, 4) for k, v in p.items() if isinstance(v, float)})
 

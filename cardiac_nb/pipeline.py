@@ -26,22 +26,22 @@ class Stage:
     required:tuple=() # files that must exist once it has finished
     train:tuple=()    # its training command: (command, its data flag, data path, model folder), for a profile's `launch`
 
+def _in_run(*paths) -> tuple: return tuple(str(p) for p in paths)  # `RunPaths` of '.' as paths relative to the run folder
+_RUN = RunPaths('.')
+
 STAGES = (
-    Stage('data', '01_data.ipynb', ('CardiacNet', 'datasets/CardiacNet', 'data/reference/cardiacnet'),
-          ('datasets/CardiacNet/FileList.csv',)),
-    Stage('vae', '02_vae.ipynb', ('models/vae', 'data/latents/cardiacnet'),
-          ('models/vae/config.json', 'data/latents/cardiacnet/FileList.csv'),
-          ('cardiac-vae-train', '--dataset', 'datasets/CardiacNet', 'models/vae')),
-    Stage('lidm', '03_lidm.ipynb', ('models/lidm_cardiacnet', 'samples/lidm_cardiacnet'), ('models/lidm_cardiacnet/config.json',),
-          ('cardiac-lidm-train', '--data', 'data/latents/cardiacnet', 'models/lidm_cardiacnet')),
-    Stage('privacy', '04_privacy.ipynb', ('models/reidentification_cardiacnet',), ('models/reidentification_cardiacnet/threshold.json',),
-          ('cardiac-privacy-train', '--data', 'data/latents/cardiacnet', 'models/reidentification_cardiacnet')),
-    Stage('lvdm', '05_lvdm.ipynb', ('models/lvdm_cardiacnet', 'samples/lvdm_cardiacnet'), ('models/lvdm_cardiacnet/config.json',),
-          ('cardiac-lvdm-train', '--data', 'data/latents/cardiacnet', 'models/lvdm_cardiacnet')),
-    Stage('generate', '06_generate.ipynb', ('datasets/Cardiac-synthetic', 'samples/cardiac_synthetic'),
-          ('datasets/Cardiac-synthetic/FileList.csv',)),
-    Stage('evaluate', '07_evaluate.ipynb', ('datasets/CardiacNet-reconstructed', 'models/classification', 'figures', 'metrics.json', 'report.md'),
-          ('report.md', 'metrics.json')),
+    Stage('data', '01_data.ipynb', _in_run(_RUN.root/'CardiacNet', _RUN.dataset(), _RUN.reference()), _in_run(_RUN.dataset()/'FileList.csv')),
+    Stage('vae', '02_vae.ipynb', _in_run(_RUN.model('vae'), _RUN.latents()), _in_run(_RUN.model('vae')/'config.json', _RUN.latents()/'FileList.csv'),
+          ('cardiac-vae-train', '--dataset', *_in_run(_RUN.dataset(), _RUN.model('vae')))),
+    Stage('lidm', '03_lidm.ipynb', _in_run(_RUN.model('lidm'), _RUN.sample_folder('lidm')), _in_run(_RUN.model('lidm')/'config.json'),
+          ('cardiac-lidm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lidm')))),
+    Stage('privacy', '04_privacy.ipynb', _in_run(_RUN.model('reidentification')), _in_run(_RUN.model('reidentification')/'threshold.json'),
+          ('cardiac-privacy-train', '--data', *_in_run(_RUN.latents(), _RUN.model('reidentification')))),
+    Stage('lvdm', '05_lvdm.ipynb', _in_run(_RUN.model('lvdm'), _RUN.sample_folder('lvdm')), _in_run(_RUN.model('lvdm')/'config.json'),
+          ('cardiac-lvdm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lvdm')))),
+    Stage('generate', '06_generate.ipynb', _in_run(_RUN.synthetic, _RUN.sample_folder('generate')), _in_run(_RUN.synthetic/'FileList.csv')),
+    Stage('evaluate', '07_evaluate.ipynb', _in_run(_RUN.dataset('CardiacNet-reconstructed'), _RUN.model('classification'), _RUN.root/'figures',
+                                                   _RUN.root/'metrics.json', _RUN.root/'report.md'), _in_run(_RUN.root/'report.md', _RUN.root/'metrics.json')),
 )
 
 # %% ../nbs/08_pipeline.ipynb #914d7238

@@ -5,19 +5,19 @@
 # %% ../nbs/04_privacy.ipynb #16b67b2b
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
+from .train import *
 import json, shutil
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from diffusers import ModelMixin, ConfigMixin
 from diffusers.configuration_utils import register_to_config
-from safetensors.torch import load_file
 from fastcore.script import bool_arg
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.callback.training import GradientClip
 from fastprogress.fastprogress import progress_bar
-from .vae import LatentFrames, LATENT_CHANNELS
+from .vae import LatentFrames, load_latents, LATENT_CHANNELS
 
 # %% auto #0
 __all__ = ['ReidNet', 'correlation', 'augment', 'FramePairs', 'supcon_loss', 'PairEmbedder', 'reid_learner', 'embed',
@@ -161,15 +161,16 @@ def set_threshold(model:ReidNet, latents, folder, cutoff_percentile:float=95, re
 def train_reid(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
     "Train the re-identification model, save it, and set its threshold from real data; returns the threshold info."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
-    learn = fit_resumable(reid_learner(latents, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume, show_progress, cfg.train.get('warmup'))
+    learn = fit_resumable(reid_learner(latents, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress,
+                  warmup=cfg.train.get('warmup'))
     model = learn.model.net.eval()
     save_model_folder(model, output, config=cfg)
     return set_threshold(model, latents, output, cfg.threshold.cutoff_percentile, cfg.threshold.reference_frames)
 
 @cli
 def privacy_train_cli(config:str='configs/privacy/cardiacnet.yaml', # the re-identification configuration YAML
-                      data:str='data/latents/cardiacnet', # the real latents (from cardiac-encode), split
-                      output:str='models/reidentification_cardiacnet', # the model folder to write
+                      data:str=str(RUN.latents()), # the real latents (from cardiac-encode), split
+                      output:str=str(RUN.model('reidentification')), # the model folder to write
                       profile:str=None, # a profile of the configuration: smoke, small
                       epochs:int=None, # override the configuration's epochs
                       cutoff_percentile:float=None, # override the threshold percentile (the original: 95)
@@ -195,8 +196,7 @@ def read_synthetic(folder): # a folder of latents/*.safetensors from cardiac-lid
     if not files: raise CardiacError(folder, 'holds no .safetensors latents', 'pass the latents/ folder written by cardiac-lidm-sample --save_latent')
     table = folder.parent/'samples.csv'
     if not table.is_file(): raise CardiacError(table, 'is missing: the classes of the synthetic latents are unknown', 'sample with cardiac-lidm-sample, which writes it')
-    z = [load_file(str(f))['latents'] for f in files]
-    z = torch.cat([t if t.ndim == 4 else t[None] for t in z])
+    z = torch.cat([load_latents(f) for f in files])
     return [f.stem for f in files], z, pd.read_csv(table)
 
 def reference_embeddings(model:ReidNet, reference, split:str='TRAIN'): # the real latents folder
@@ -251,15 +251,15 @@ def apply_privacy(model_dir, synthetic, reference, output, # as the command's fl
     return audit_df
 
 @cli
-def privacy_apply_cli(model:str='models/reidentification_cardiacnet', # the re-identification model folder (with threshold.json)
-                      synthetic:str='samples/lidm_cardiacnet/latents', # the synthetic latents (samples.csv beside the folder)
-                      reference:str='data/latents/cardiacnet', # the real latents; its TRAIN videos are the patients to protect
-                      output:str='samples/lidm_cardiacnet/privacy_compliant_latents', # where kept latents and FileList.csv go
+def privacy_apply_cli(model:str=str(RUN.model('reidentification')), # the re-identification model folder (with threshold.json)
+                      synthetic:str=str(RUN.sample_folder('lidm')/'latents'), # the synthetic latents (samples.csv beside the folder)
+                      reference:str=str(RUN.latents()), # the real latents; its TRAIN videos are the patients to protect
+                      output:str=str(RUN.sample_folder('lidm')/'privacy_compliant_latents'), # where kept latents and FileList.csv go
                       audit:str=None, # private audit CSV with the closest real video (default: privacy_audit.csv beside --output)
                       batch_size:int=256, # synthetic latents compared at once
                       device:str=None): # cpu, cuda, ... (default: the best available)
     "Drop every synthetic latent too close to a real training patient; keep the rest with a shareable list."
-    apply_privacy(model, synthetic, reference, output, audit, batch_size, device)
+    apply_privacy(model, synthetic, reference, output, audit=audit, batch_size=batch_size, device=device)
 
 # %% ../nbs/04_privacy.ipynb #02e7eee3
 def plant_copies(latents, # a latents folder (Latents/, FileList.csv with Split)

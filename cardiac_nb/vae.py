@@ -5,6 +5,7 @@
 # %% ../nbs/02_vae.ipynb #6f08fee6
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
+from .train import *
 from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -19,10 +20,11 @@ from functools import lru_cache
 from .data import read_filelist, read_video, dataloaders, VideoFrames
 
 # %% auto #0
-__all__ = ['LATENT_CHANNELS', 'DOWNSAMPLE', 'VAE_FIX', 'check_geometry', 'new_vae', 'load_vae', 'encode_frames', 'decode_latents',
-           'to_uint8', 'encode_video', 'ssim', 'psnr', 'VAETrainer', 'AutoencodeTarget', 'VAELoss', 'recon_psnr',
-           'vae_learner', 'train_vae', 'latent_scale', 'vae_train_cli', 'dct_best', 'reconstruction_quality',
-           'latent_path', 'read_latents', 'LatentFrames', 'encode_dataset', 'encode_cli', 'demo_latents']
+__all__ = ['LATENT_CHANNELS', 'DOWNSAMPLE', 'VAE_FIX', 'check_geometry', 'new_vae', 'load_vae', 'check_vae_fits', 'encode_frames',
+           'decode_latents', 'to_uint8', 'encode_video', 'ssim', 'psnr', 'VAETrainer', 'AutoencodeTarget', 'VAELoss',
+           'recon_psnr', 'vae_learner', 'train_vae', 'latent_scale', 'vae_train_cli', 'dct_best',
+           'reconstruction_quality', 'latent_path', 'save_latents', 'load_latents', 'LatentFrames', 'encode_dataset',
+           'encode_cli']
 
 # %% ../nbs/02_vae.ipynb #d4f003d4
 LATENT_CHANNELS, DOWNSAMPLE = 4, 8  # 112x112 frames -> 4x14x14 latents
@@ -51,6 +53,14 @@ def load_vae(path, # a diffusers AutoencoderKL folder (config.json + diffusion_p
     vae = load_model_folder(AutoencoderKL, path, 'VAE', VAE_FIX)
     check_geometry(vae.config, cfg_file)
     return vae.to(default_device(device)).eval()
+
+def check_vae_fits(vae:AutoencoderKL, model, vae_path): # the VAE, a wrapped diffusion UNet (`.unet`), and the VAE's folder
+    "A VAE whose latent channels differ from the UNet's cannot decode its samples: say so."
+    want = model.unet.config.out_channels
+    if vae.config.latent_channels != want:
+        raise CardiacError(vae_path, f'makes {vae.config.latent_channels}-channel latents but the model works on {want}',
+                           'use the VAE whose latents the model was trained on')
+
 
 # %% ../nbs/02_vae.ipynb #2ca312ad
 def encode_frames(vae:AutoencoderKL, # the VAE
@@ -160,7 +170,8 @@ def train_vae(dataset, # the processed dataset folder
               show_progress:bool=True): # draw progress bars
     "Train a VAE on the dataset's frames and save it (EMA weights) as a diffusers folder; returns the Learner."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
-    learn = fit_resumable(vae_learner(dataset, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume, show_progress, cfg.train.get('warmup'))
+    learn = fit_resumable(vae_learner(dataset, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress,
+                  warmup=cfg.train.get('warmup'))
     with learn.ema.averaged() as model:
         vae = model.vae.float().eval()
         if cfg.model.get('scaling_factor', 'auto') == 'auto': vae.register_to_config(scaling_factor=latent_scale(vae, dataset))
@@ -180,8 +191,8 @@ def latent_scale(vae:AutoencoderKL, # a trained VAE
 
 @cli
 def vae_train_cli(config:str='configs/vae/cardiacnet.yaml', # the VAE configuration YAML
-                  dataset:str='datasets/CardiacNet', # the processed dataset (FileList.csv with Split, Videos/)
-                  output:str='models/vae', # the model folder to write
+                  dataset:str=str(RUN.dataset()), # the processed dataset (FileList.csv with Split, Videos/)
+                  output:str=str(RUN.model('vae')), # the model folder to write
                   profile:str=None, # a profile of the configuration: smoke, small (default: the full-size run)
                   epochs:int=None, # override the configuration's epochs
                   resume:bool_arg=True, # go on from output/checkpoint.pt when present
@@ -217,14 +228,24 @@ def reconstruction_quality(vae:AutoencoderKL, # the VAE
 # %% ../nbs/02_vae.ipynb #d8c9036a
 def latent_path(latents_dir, name:str) -> Path: return Path(latents_dir)/'Latents'/f'{name}.safetensors'
 
-def read_latents(path) -> torch.Tensor: # a Latents/<FileName>.safetensors file
-    "The (T,4,h,w) latents of one video."
-    try: return load_file(str(path))['latents']
+def save_latents(latents:torch.Tensor, # (T,4,h,w) a video's latent frames, or (4,h,w) one image's
+                 path, # the .safetensors file to write (atomically)
+                 metadata:dict|None=None): # text entries stored with it (e.g. the VAE's scaling factor)
+    "Write latents in the one format every stage reads: a `latents` tensor of shape (T,4,h,w), T=1 for an image."
+    latents = latents[None] if latents.ndim == 3 else latents
+    if latents.ndim != 4: raise CardiacError(path, f'would hold latents of shape {tuple(latents.shape)}, not (T,4,h,w)', 'this is a bug: report it')
+    with atomic_path(path) as tmp: save_file({'latents': latents.contiguous()}, str(tmp), metadata=metadata)
+    return Path(path)
+
+def load_latents(path) -> torch.Tensor: # a file `save_latents` wrote (Latents/<FileName>.safetensors, or a sample's)
+    "The (T,4,h,w) latents in a file: a video's frames, or one image as T=1."
+    try: z = load_file(str(path))['latents']
     except Exception as e:
-        raise CardiacError(path, f'is not a latents file ({type(e).__name__})', 'encode the video again with cardiac-encode') from None
+        raise CardiacError(path, f'is not a latents file ({type(e).__name__})', 'write it again with the command that made it (cardiac-encode, cardiac-lidm-sample)') from None
+    return z[None] if z.ndim == 3 else z
 
 @lru_cache(maxsize=4096)
-def _cached_latents(path:str) -> torch.Tensor: return read_latents(path)
+def _cached_latents(path:str) -> torch.Tensor: return load_latents(path)
 
 class LatentFrames(VideoFrames):
     "Latent frames (4,h,w) or clips (T,4,h,w) of an encoded dataset, with class ids (the diffusion models' data)."
@@ -248,8 +269,7 @@ def encode_dataset(vae:AutoencoderKL, # the VAE
     for r in (progress_bar(todo, leave=False) if show_progress and todo else todo):
         with problems.catch():
             lat = encode_video(vae, read_video(dataset/r.video_path, rgb=not gray_scale), batch_size)
-            with atomic_path(latent_path(output, r.FileName)) as tmp:
-                save_file({'latents': lat.contiguous()}, str(tmp), metadata=meta)
+            save_latents(lat, latent_path(output, r.FileName), meta)
     listing = (dataset/'FileList.csv').read_text()
     if not (output/'FileList.csv').is_file() or (output/'FileList.csv').read_text() != listing:  # untouched when current
         atomic_write(output/'FileList.csv', listing)
@@ -257,34 +277,12 @@ def encode_dataset(vae:AutoencoderKL, # the VAE
     return len(todo) - len(problems)
 
 @cli
-def encode_cli(model:str='models/vae', # the VAE folder (ours, or EchoNet-Synthetic's)
-               input:str='datasets/CardiacNet', # the processed dataset to encode
-               output:str='data/latents/cardiacnet', # the latents folder to write
+def encode_cli(model:str=str(RUN.model('vae')), # the VAE folder (ours, or EchoNet-Synthetic's)
+               input:str=str(RUN.dataset()), # the processed dataset to encode
+               output:str=str(RUN.latents()), # the latents folder to write
                gray_scale:store_true=False, # read frames as grayscale (echo videos); without it, as RGB
                batch_size:int=64, # frames per forward pass
                overwrite:store_true=False, # re-encode videos whose latents exist
                device:str=None): # cpu, cuda, ... (default: the best available)
     "Encode every video of a processed dataset into VAE latents (Latents/<FileName>.safetensors)."
     encode_dataset(load_vae(model, device), input, output, batch_size, gray_scale, overwrite)
-
-# %% ../nbs/02_vae.ipynb #ba9c042f
-def demo_latents(work_dir=None, # the demo's folder (None: one shared by every notebook, named by the code and settings)
-                 vae_config='../configs/vae/cardiacnet.yaml', # the VAE configuration
-                 profile:str='smoke', # its profile
-                 seed:int=0): # phantom and training seed
-    "A processed phantom dataset, a VAE trained at `profile` and every video's latents: made once, then reused."
-    import fcntl, hashlib, tempfile, cardiac_nb
-    from cardiac_nb.phantom import phantom_dataset
-    if work_dir is None:
-        key = hashlib.sha256(Path(vae_config).read_bytes() + f'{profile}/{seed}'.encode())
-        for m in ('core', 'data', 'phantom', 'vae'): key.update((Path(cardiac_nb.__file__).parent/f'{m}.py').read_bytes())
-        work_dir = Path(tempfile.gettempdir())/f'cardiac_nb-demo-{key.hexdigest()[:12]}'
-    paths = RunPaths(work_dir); paths.root.mkdir(parents=True, exist_ok=True)
-    vae_dir, lat_dir = paths.models/'vae', paths.latents()
-    with open(paths.root/'.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        ds = phantom_dataset(paths.root, seed=seed)
-        if not (vae_dir/'config.json').exists():
-            seed_everything(seed); train_vae(ds, vae_dir, load_config(vae_config, profile=profile), show_progress=False)
-        encode_dataset(load_vae(vae_dir, 'cpu'), ds, lat_dir, show_progress=False)
-    return ds, vae_dir, lat_dir

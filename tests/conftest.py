@@ -1,5 +1,5 @@
 "Shared fixtures: a small phantom CardiacNet and a helper that runs cardiac_nb commands as a user would."
-import os, subprocess, sys
+import os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -13,6 +13,13 @@ def run(*args, check=True, timeout=600, **kw):
     if check and res.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {res.returncode}\n{res.stdout}\n{res.stderr}")
     return res
+
+
+def help_defaults(command:str) -> dict:
+    "A command's `--help`, as flag -> the default it states (the text after 'default:', wrapped lines joined)."
+    out = run(command, '--help').stdout
+    text = re.sub(r'\n\s{20,}', ' ', out.split('options:')[-1])  # continuation lines of a flag's help
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+(--\w+)[^\n]*?\(default: ([^)]*)\)', text, re.M)}
 
 
 @pytest.fixture(scope='session')

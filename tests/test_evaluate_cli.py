@@ -6,8 +6,8 @@ import numpy as np, pandas as pd, pytest, torch, torch.nn.functional as F
 from conftest import run
 from cardiac_nb.core import save_model_folder
 from cardiac_nb.data import read_filelist, write_video
-from cardiac_nb.evaluate import (DETECTORS, detector_file, load_i3d, load_inception, read_i3d_checkpoint, features, fd,
-                                 feature_stats, frechet_distance, gray_to_rgb, sample_frames, dataset_videos, video_frames)
+from cardiac_nb.detectors import DETECTORS, detector_file, load_i3d, load_inception, read_i3d_checkpoint, features, gray_to_rgb
+from cardiac_nb.fidelity import fd, feature_stats, frechet_distance, sample_frames, sample_clips, dataset_videos, video_frames, Compute
 from cardiac_nb.phantom import phantom_dataset
 
 CONFIG = Path(__file__).parent.parent / 'configs/evaluate/cardiacnet.yaml'
@@ -122,17 +122,20 @@ def test_report_on_a_tiny_run_has_every_section_and_in_domain_names(work, tmp_pa
     fid = m['fidelity']
     assert fid['detectors']['FID']['file'] == str(w / 'inception.pt') and not fid['detectors']['FID']['verified']
     assert fid['detectors']['FVD16']['file'] == str(w / 'i3d.pt') and 'a user file, not verified' in report
-    # FID equals the distance of the stand-in's features over the same frames, computed here
-    cfg = m['config']['fidelity']
-    det = load_inception(w / 'inception.pt')
-    f_real = features(det, sample_frames(real, dataset_videos(real, cfg['real_split']), cfg['max_frames']))
-    f_syn = features(det, sample_frames(syn, dataset_videos(syn, cfg['synthetic_split']), cfg['max_frames']))
-    assert abs(fid['FID'] - fd(f_syn, f_real)) < 1e-6 * fid['FID'] and fid['FID'] > 0
-    assert fid['FVD16'] > 0 and fid['FVD16_clips']['real'] == len(dataset_videos(real, 'TEST'))
+    # every figure is the distance of the stand-in detectors' features over the same frames and clips, computed here
+    cfg, recon = m['config']['fidelity'], out / 'datasets/CardiacNet-reconstructed'
+    det, det3, bs = load_inception(w / 'inception.pt'), load_i3d(w / 'i3d.pt'), cfg['batch_size']
+    frames = lambda ds, split: features(det, sample_frames(ds, dataset_videos(ds, split), cfg['max_frames']), bs)
+    clips = lambda ds, split, offset: features(det3, sample_clips(ds, dataset_videos(ds, split), 16, offset, 0, cfg['max_clips'])[0], bs // 8)
+    f_real, v_real = frames(real, cfg['real_split']), clips(real, cfg['real_split'], True)
+    for key, want in (('FID', fd(frames(syn, cfg['synthetic_split']), f_real)), ('FID_real_train', fd(frames(real, 'TRAIN'), f_real)),
+                      ('FID_vae_reconstruction', fd(frames(recon, 'TEST'), f_real)), ('FVD16', fd(clips(syn, cfg['synthetic_split'], False), v_real)),
+                      ('FVD16_real_train', fd(clips(real, 'TRAIN', True), v_real)), ('FVD16_vae_reconstruction', fd(clips(recon, 'TEST', True), v_real))):
+        assert abs(fid[key] - want) < 1e-6 * want, (key, fid[key], want)
+    assert fid['FVD16_clips']['real'] == len(dataset_videos(real, 'TEST'))
     # the floors: real TRAIN patients, and the VAE's reconstructions of the TEST videos, written as a dataset of the same names
-    recon = out / 'datasets/CardiacNet-reconstructed'
     assert read_filelist(recon).FileName.tolist() == dataset_videos(real, 'TEST').FileName.tolist()
-    assert fid['FID_frames']['vae_reconstruction'] == fid['FID_frames']['real'] and fid['FID_vae_reconstruction'] > 0 and fid['FVD16_real_train'] > 0
+    assert fid['FID_frames']['vae_reconstruction'] == fid['FID_frames']['real']
     # no Inception classifier head given: IS_echo, never IS
     assert 'IS' not in fid and set(fid['IS_echo']) == {'ASD', 'PAH'} and all(1 <= v <= 2 for v in fid['IS_echo'].values())
     assert 'IS_echo (ASD): ' in report and 'IS: ' not in report and 'IS is not reported' in report
@@ -178,7 +181,7 @@ def test_bad_input_gets_one_clear_line(work, tmp_path):
     assert len(res.stderr.strip().splitlines()) == 1
     cfg = load_config(CONFIG, profile='smoke')
     api = lambda synthetic, sections=('fidelity',), **kw: evaluate_api(real, synthetic, tmp_path / 'o', cfg,
-                                                                       EvalInputs(**{'inception': w / 'inception.pt', 'i3d': w / 'i3d.pt', **kw}), sections, progress=False)
+                                                                       EvalInputs(**{'inception': w / 'inception.pt', 'i3d': w / 'i3d.pt', **kw}), sections, compute=Compute(progress=False))
     no_split = tmp_path / 'nosplit'; (no_split / 'Videos').mkdir(parents=True)
     read_filelist(syn).drop(columns='Split').to_csv(no_split / 'FileList.csv', index=False)
     with pytest.raises(CardiacError, match="has no column 'Split'.*cardiac-split"):   # the classifiers need the split

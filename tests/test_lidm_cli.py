@@ -4,7 +4,9 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from PIL import Image
 from safetensors.torch import load_file
-from conftest import run
+from conftest import run, help_defaults
+from cardiac_nb.core import load_config
+from cardiac_nb.diffusion import sample_seeds
 
 ROOT = Path(__file__).parent.parent
 LIDM = ROOT / 'configs/lidm/cardiacnet.yaml'
@@ -52,7 +54,8 @@ def test_sample_writes_latents_png_and_csv_the_same_for_any_batch_size(trained, 
 def test_other_samplers_and_class_lists(trained, tmp_path, flags):
     sample(trained, tmp_path / 's', *flags)
     df = pd.read_csv(tmp_path / 's/samples.csv')
-    assert len(df) == 6 and (set(df.class_id) <= {0, 3} if '0,3' in flags else True)
+    assert len(df) == 6 and df.seed.tolist() == sample_seeds(0, 6)
+    assert set(df.class_id) == ({0, 3} if '0,3' in flags else {0, 1, 2, 3})   # a list draws only its classes; '4' all four
 
 
 @pytest.mark.parametrize('flags,message', [
@@ -79,5 +82,7 @@ def test_help_is_complete():
     for f in ['--config', '--unet', '--vae', '--output', '--num_samples', '--batch_size', '--num_steps', '--save_latent',
               '--sampling_mode', '--conditioning_type', '--class_ids', '--condition_guidance_scale', '--seed', '--ddim', '--sampler']:
         assert f in out, f
+    defaults, cfg = help_defaults('cardiac-lidm-sample'), load_config(LIDM)
+    assert (defaults['--num_steps'], defaults['--condition_guidance_scale']) == (str(cfg.sample.num_steps), str(cfg.sample.guidance_scale))
     out = run('cardiac-lidm-train', '--help').stdout
     for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']: assert f in out, f

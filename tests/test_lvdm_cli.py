@@ -3,7 +3,8 @@ import shutil
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from safetensors.torch import load_file, save_file
-from conftest import run
+from conftest import run, help_defaults
+from cardiac_nb.core import load_config
 
 ROOT = Path(__file__).parent.parent
 LVDM = ROOT / 'configs/lvdm/cardiacnet.yaml'
@@ -107,5 +108,7 @@ def test_help_is_complete():
               '--frames', '--sampling_mode', '--conditioning_type', '--condition_guidance_scale', '--frame_guidance_scale',
               '--use_separate_guidance', '--phase_guidance_scale', '--num_ref_frames', '--ddim', '--seed']:
         assert f in out, f
+    defaults, cfg = help_defaults('cardiac-lvdm-sample'), load_config(LVDM)
+    assert (defaults['--num_steps'], defaults['--frames']) == (str(cfg.sample.num_steps), str(cfg.sample.frames))
     out = run('cardiac-lvdm-train', '--help').stdout
     for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']: assert f in out, f

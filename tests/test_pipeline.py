@@ -2,7 +2,7 @@
 
 This is where CI runs the stage notebooks 01..07 (scripts/test.sh leaves them out of nbdev_test): each executes,
 with its own checks, on the run that the stages before it made."""
-import json, os, shutil, signal, subprocess, time
+import json, math, os, shutil, signal, subprocess, time
 from pathlib import Path
 import pandas as pd
 import pytest
@@ -66,7 +66,12 @@ def test_the_run_holds_every_stage_output(smoke):
     real = pd.read_csv(run/'datasets/CardiacNet/FileList.csv')
     assert not set(real.patient_id) & set(syn.patient_id)
     metrics = json.loads((run/'metrics.json').read_text())
-    assert metrics['fidelity']['FID'] > 0 and metrics['fidelity']['FVD16'] > 0
+    fid, report = metrics['fidelity'], (run/'report.md').read_text()
+    for key in ('FID', 'FVD16', 'FID_real_train', 'FVD16_real_train', 'FID_vae_reconstruction', 'FVD16_vae_reconstruction'):
+        assert math.isfinite(fid[key]) and fid[key] >= 0, (key, fid[key])      # a distance: finite and not negative
+    # the report's fidelity table shows the very figures and counts of metrics.json
+    assert f"| synthetic | {fid['FID']:.2f} ({fid['FID_frames']['synthetic']} frames) | {fid['FVD16']:.2f} ({fid['FVD16_clips']['synthetic']} clips) |" in report
+    assert fid['FID_frames']['vae_reconstruction'] == fid['FID_frames']['real'] and fid['FVD16_clips']['vae_reconstruction'] == fid['FVD16_clips']['real']
     assert metrics['privacy']['n_kept'] >= 16 and set(metrics['downstream']) == {'ASD', 'PAH'}
     for task, d in metrics['downstream'].items():    # scored, or said why not (a class the privacy filter left no video of)
         assert d['synthetic'] is not None or 'video to train the' in d['synthetic_not_trained'], d

@@ -3,7 +3,7 @@ import json, shutil
 from pathlib import Path
 import pandas as pd, pytest, torch
 from conftest import run
-from cardiac_nb.vae import load_vae, read_latents, latent_path, encode_video
+from cardiac_nb.vae import load_vae, load_latents, latent_path, encode_video
 from cardiac_nb.data import read_video
 
 CONFIG = Path(__file__).parent.parent / 'configs/vae/cardiacnet.yaml'
@@ -40,7 +40,7 @@ def test_encode_skips_done_and_names_a_corrupt_video(model, dataset, tmp_path):
     assert len(df) == 28 and len(list((out / 'Latents').glob('*.safetensors'))) == 27
     vae = load_vae(model, 'cpu')
     name = df.FileName[0]
-    lat = read_latents(latent_path(out, name))
+    lat = load_latents(latent_path(out, name))
     assert lat.shape == (df.NumberOfFrames[0], 4, 14, 14)
     assert torch.allclose(lat, encode_video(vae, read_video(ds / df.video_path[0])), atol=1e-5)
     before = latent_path(out, name).stat().st_mtime_ns
