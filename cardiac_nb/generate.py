@@ -5,7 +5,7 @@
 # %% ../nbs/06_generate.ipynb #a9b6615c
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
-import json, math, os, re, shutil
+import hashlib, json, math, os, re, shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -23,7 +23,7 @@ __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_c
            'guard_settings', 'SyntheticSpec', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents',
            'choose_videos', 'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
            'find_reference_names', 'motion_check', 'SyntheticInputs', 'make_synthetic', 'generation_settings',
-           'synthetic_cli']
+           'model_digest', 'data_card', 'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
 SPLITS = ('TRAIN', 'VAL', 'TEST')
@@ -297,13 +297,14 @@ def make_synthetic(inputs:SyntheticInputs, # the model folders and the real late
         if p.stem not in listed: shutil.rmtree(p) if p.is_dir() else p.unlink()
     atomic_write(output/'FileList.csv', df.to_csv(index=False))
     write_preview(output, df)
-    leaks = find_reference_names(output, reference_names(inputs.reference))
-    if leaks: raise CardiacError(output, f'names a real video or patient: {leaks[:3]}', 'this is a bug: do not share the folder, and report it')
     rates = cond.heart_rates
     counts = dict(lidm_images=len(samples), privacy_kept=len(kept), top_up_images=len(samples) - math.ceil(spec.num_videos * spec.oversample),
                   videos=len(df), per_class=df.class_name.value_counts().sort_index().to_dict(), per_split=df.Split.value_counts().to_dict(),
                   heart_rates_bpm=None if rates is None else {n: round(r, 2) for n, r in zip(cond.names, rates)},
                   motion_check=motion_check(made/'motion_check.csv', cond.names, spec.motion_redraws))
+    atomic_write(output/'README.md', data_card(inputs, settings, counts))
+    leaks = find_reference_names(output, reference_names(inputs.reference))  # the card included
+    if leaks: raise CardiacError(output, f'names a real video or patient: {leaks[:3]}', 'this is a bug: do not share the folder, and report it')
     atomic_write(output/'generation.json', json.dumps({'settings': settings, 'complete': True, **counts}, indent=2))
     print(f"{output}: {len(df)} synthetic videos ({len(kept)} of {len(samples)} LIDM images passed the privacy filter); "
           f"per class {counts['per_class']}; per split {counts['per_split']}")
@@ -319,6 +320,57 @@ def generation_settings(spec:SyntheticSpec, lvdm, # the run, and the LVDM (`Late
                 fps=v.fps or fps, lidm_sampler=l.sampler, lvdm_sampler=v.sampler, seed=spec.seed, lvdm_window=lvdm.window,
                 phase_guidance_scale=lvdm.phase_scale if v.phase_guidance_scale is None else v.phase_guidance_scale,
                 motion_redraws=spec.motion_redraws, privacy_threshold=threshold)
+
+def model_digest(folder) -> str: # a model folder
+    "The first 12 hex digits of the sha256 of a model folder's config.json and training_config.yaml: which model made a dataset."
+    h = hashlib.sha256()
+    for name in ('config.json', 'training_config.yaml'):
+        if (Path(folder)/name).is_file(): h.update((Path(folder)/name).read_bytes())
+    return h.hexdigest()[:12]
+
+def data_card(inputs:SyntheticInputs, settings:dict, counts:dict) -> str: # the models, `generation_settings`, and the counts of `generation.json`
+    "The dataset's README.md: what it holds, how it was made, what the privacy filter did, what it is for and its limits."
+    s, models = settings, {k: getattr(inputs, k) for k in ('lidm', 'lvdm', 'vae', 'reidentification')}
+    reid = json.loads((Path(inputs.reidentification)/'threshold.json').read_text())
+    rows = '\n'.join(f'| {k} | `{Path(f).name}` | `{model_digest(f)}` |' for k, f in models.items())
+    classes = ', '.join(f'{k} {v}' for k, v in counts['per_class'].items())
+    splits = ', '.join(f'{k} {v}' for k, v in sorted(counts['per_split'].items()))
+    return f"""# Cardiac-Synthetic
+
+{counts['videos']} synthetic echocardiography videos (112x112 grayscale, {s['frames']} frames at {s['fps']} fps) made by cardiac_nb.
+Per class: {classes}. Per split: {splits}. Every video is its own synthetic "patient": `FileList.csv` has the
+processed-dataset columns with `Synthetic=1`, and no real video or patient name appears in this folder (checked byte
+by byte when it was written).
+
+## How it was made
+A class-conditional latent image diffusion model (LIDM) drew {counts['lidm_images']} latent heart images; a
+re-identification model dropped every image too close to a training patient; a latent video diffusion model (LVDM)
+animated {counts['videos']} of the {counts['privacy_kept']} that passed; the VAE decoded them.
+
+| model | folder | config digest |
+|---|---|---|
+{rows}
+
+- LIDM: {s['lidm_sampler']}, {s['lidm_steps']} steps, class guidance {s['lidm_guidance_scale']}, classes `{s['class_ids']}`, {s['oversample']} images drawn per video wanted.
+- LVDM: {s['lvdm_sampler']}, {s['lvdm_steps']} steps per window of {s['lvdm_window']} frames, class guidance {s['condition_guidance_scale']},
+  frame guidance {s['frame_guidance_scale']} (separate: {s['use_separate_guidance']}), phase guidance {s['phase_guidance_scale']},
+  motion redraws {s['motion_redraws']}.
+- Seed {s['seed']}; `generation.json` holds every setting and count.
+
+## Privacy
+An image was kept only if its best re-identification score against every training patient stayed below
+{s['privacy_threshold']:.4f}: the {reid.get('cutoff_percentile', 95)}th percentile of how closely training patients match real held-out ones
+(their {reid.get('reference_frames', 'first')} frames; the model tells held-out patients apart at ROC AUC {reid.get('test_auc', float('nan')):.3f}). Of
+{counts['lidm_images']} images drawn ({counts['top_up_images']} of them in top-ups), {counts['privacy_kept']} passed. The run's
+evaluation (`report.md`, `metrics.json`) audits the filter with planted copies of training frames.
+
+## Intended use and limits
+For developing and testing methods on echocardiography videos (for example ASD and PAH classifiers) where the real
+videos cannot be shared. Results on synthetic data are to be confirmed on real data; the run's evaluation reports
+how well classifiers trained on this set do on real videos. The generator learns only what its training videos
+show: a synthetic set can cover the real range of hearts, gains, rates and probe placements less widely than the
+patients do. Not for clinical decisions.
+"""
 
 
 # %% ../nbs/06_generate.ipynb #a8dd0f98
