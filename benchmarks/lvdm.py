@@ -23,7 +23,7 @@ from cardiac_nb.phantom import phantom_dataset
 from cardiac_nb.vae import train_vae, load_vae, encode_dataset, decode_latents, to_uint8, LatentFrames, psnr
 from cardiac_nb.diffusion import sample_seeds, SamplingSpec
 from cardiac_nb.heartbeat import latent_heart_rate, draw_heart_rates, pixel_heart_rate
-from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm, clip_fps
+from cardiac_nb.lvdm import train_lvdm, load_lvdm, sample_lvdm
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--profile', default='small'); p.add_argument('--epochs', type=int)
@@ -79,7 +79,7 @@ if not a.lvdm:
     learn = train_lvdm(lat, model_dir, cfg, device=str(dev), show_progress=False)
     train_s, train_epochs = time.perf_counter() - t0, epochs_done() - done  # a resumed run trains only the epochs left
 model, sched_cfg = load_lvdm(model_dir, dev)
-fps = clip_fps(model_dir); stride = round(32 / fps)  # a model trained on every second frame makes 16 fps videos
+fps = model.clip_fps; stride = round(32 / fps)  # a model trained on every second frame makes 16 fps videos
 
 test = LatentFrames(lat, 'TEST')
 n = min(a.videos, len(test.df))

@@ -125,7 +125,7 @@ def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + Fi
         if i.reid is None or i.latents is None: metrics['skipped']['privacy_baseline'] = 'give the re-identification model and the real latents for the real TEST baseline and the planted copies'
         figs['privacy_scores'] = plot_privacy_scores(scores, metrics['privacy']['threshold'], fig_dir/'privacy_scores.png')
     if 'downstream' in sections:
-        metrics['downstream'], curves = downstream(real, synthetic, cfg.classifier, output/'models'/'classification',
+        metrics['downstream'], curves = downstream(real, synthetic, cfg.classifier, RunPaths(output).model('classification'),
                                                    TrainRun(dev, seed, c.progress, i.pretrained, cfg.bootstrap), is_splits=cfg.fidelity.is_splits, reconstructed=recon)
         figs['roc'] = plot_roc(curves, fig_dir/'roc.png')
         if metrics['fidelity'] is not None: metrics['fidelity']['IS_echo'] = {t: d['IS_echo'] for t, d in metrics['downstream'].items()}

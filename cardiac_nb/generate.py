@@ -12,11 +12,10 @@ import numpy as np, pandas as pd, torch
 from fastcore.script import store_true
 from .data import FILELIST_COLUMNS, read_filelist, split_patients, write_preview
 from .diffusion import *
-from .vae import load_vae, check_vae_fits
 from .lidm import LIDMPipeline, write_samples
 from .privacy import apply_privacy, load_reid
 from .heartbeat import draw_heart_rates
-from .lvdm import LVDMPipeline, clip_fps, read_conditioning, generate_videos, MOTION_TOLERANCE_BPM
+from .lvdm import LVDMPipeline, read_conditioning, generate_videos, MOTION_TOLERANCE_BPM
 
 # %% auto #0
 __all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
@@ -269,13 +268,12 @@ def make_synthetic(inputs:SyntheticInputs, # the model folders and the real late
         raise CardiacError(output, 'holds a real dataset (its FileList.csv has no Synthetic column)', 'pass a new folder as --output, e.g. datasets/Cardiac-synthetic')
     _, reid_info = load_reid(inputs.reidentification, 'cpu')  # its threshold is one of the settings
     lvdm = LVDMPipeline.from_folders(inputs.lvdm, inputs.vae, device)  # its folder's sampling defaults (window, phase guidance) are settings too
-    settings = generation_settings(spec, lvdm.unet, clip_fps(inputs.lvdm), reid_info['threshold'])
+    settings = generation_settings(spec, lvdm.unet, reid_info['threshold'])
     for folder in (work, output):
         if folder.exists(): clean_stale_tmp(folder)
         folder.mkdir(parents=True, exist_ok=True)
     guard_settings(work/'settings.json', settings); guard_settings(output/'generation.json', settings)
-    lidm = LIDMPipeline.from_folders(inputs.lidm, inputs.vae, device)
-    check_vae_fits(lidm.vae, lvdm.unet, inputs.vae)
+    lidm = LIDMPipeline.from_folders(inputs.lidm, inputs.vae, device)  # each pipeline checks that the VAE fits its model
 
     print(f'[1/3] LIDM images and the privacy filter ({work/"lidm"})', flush=True)
     samples, kept = privacy_compliant_latents(lidm, inputs.reidentification, inputs.reference, work, spec, device=device, progress=progress)
@@ -310,14 +308,15 @@ def make_synthetic(inputs:SyntheticInputs, # the model folders and the real late
           f"per class {counts['per_class']}; per split {counts['per_split']}")
     return df
 
-def generation_settings(spec:SyntheticSpec, lvdm, # the run, and the LVDM (`LatentVideoUNet`: its window and phase guidance)
-                        fps:int, threshold:float) -> dict: # the LVDM's clip rate (`clip_fps`), the privacy threshold
+def generation_settings(spec:SyntheticSpec, # the run
+                        lvdm, # the LVDM (`LatentVideoUNet`): its clip rate, window and phase guidance
+                        threshold:float) -> dict: # the privacy threshold
     "The settings a synthetic dataset is made with, as `generation.json` records them: a run with others is refused in the same folders."
     l, v = spec.lidm, spec.lvdm
     return dict(num_videos=spec.num_videos, oversample=spec.oversample, frames=v.frames, lidm_steps=l.num_steps, lvdm_steps=v.num_steps,
                 class_ids=str(spec.class_ids), lidm_guidance_scale=l.guidance_scale, condition_guidance_scale=v.guidance_scale,
                 frame_guidance_scale=v.frame_guidance_scale, use_separate_guidance=bool(v.separate_guidance), num_ref_frames=v.num_ref_frames,
-                fps=v.fps or fps, lidm_sampler=l.sampler, lvdm_sampler=v.sampler, seed=spec.seed, lvdm_window=lvdm.window,
+                fps=v.fps or lvdm.clip_fps, lidm_sampler=l.sampler, lvdm_sampler=v.sampler, seed=spec.seed, lvdm_window=lvdm.window,
                 phase_guidance_scale=lvdm.phase_scale if v.phase_guidance_scale is None else v.phase_guidance_scale,
                 motion_redraws=spec.motion_redraws, privacy_threshold=threshold)
 

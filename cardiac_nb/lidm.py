@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as 
 from diffusers import UNet2DModel, AutoencoderKL
 from fastcore.script import store_true, bool_arg
 from .data import dataloaders
-from .vae import LatentFrames, load_vae, decode_latents, to_uint8, check_vae_fits, save_latents, LATENT_CHANNELS
+from .vae import LatentFrames, decode_latents, to_uint8, save_latents, LATENT_CHANNELS
 
 # %% auto #0
 __all__ = ['SAMPLE_COLUMNS', 'LatentUNet', 'new_lidm', 'lidm_learner', 'train_lidm', 'lidm_train_cli', 'load_lidm', 'sample_lidm',
@@ -155,8 +155,8 @@ def lidm_sample_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM config
     spec = sampling_spec(config, dict(sampling_mode=sampling_mode, ddim=ddim, sampler=sampler, num_steps=num_steps,
                                       condition_guidance_scale=condition_guidance_scale, batch_size=batch_size, seed=seed))
     pipe = LIDMPipeline.from_folders(unet, vae, device)
-    classes = class_plan(class_ids, num_samples, seed)
-    df = write_samples(pipe(classes, spec), classes, sample_seeds(seed, num_samples), pipe.vae, output, save_latent)
+    classes, seeds = class_plan(class_ids, num_samples, seed), sample_seeds(seed, num_samples)
+    df = write_samples(pipe(classes, spec, seeds), classes, seeds, pipe.vae, output, save_latent)
     print(f'{output}: {len(df)} samples ({spec.sampler}, {spec.num_steps} steps, guidance {spec.guidance_scale}); '
           f"per class {df.class_name.value_counts().sort_index().to_dict()}")
 

@@ -15,14 +15,14 @@ from diffusers.utils.torch_utils import randn_tensor
 from fastcore.script import store_true, bool_arg
 from fastprogress.fastprogress import progress_bar
 from .data import dataloaders, write_video, write_jpg_folder, video_info, read_filelist, FILELIST_COLUMNS
-from .vae import LatentFrames, load_vae, decode_latents, to_uint8, check_vae_fits, save_latents, load_latents, LATENT_CHANNELS
+from .vae import LatentFrames, decode_latents, to_uint8, save_latents, load_latents, LATENT_CHANNELS
 from .diffusion import *
 from .heartbeat import *
 
 # %% auto #0
 __all__ = ['MOTION_TOLERANCE_BPM', 'LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_motion', 'motion_std',
            'lvdm_learner', 'target_std', 'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes',
-           'phase_passes', 'video_guided', 'load_lvdm', 'clip_fps', 'interpolate_frames', 'frame_factor', 'sample_lvdm',
+           'phase_passes', 'video_guided', 'load_lvdm', 'interpolate_frames', 'frame_factor', 'sample_lvdm',
            'LVDMPipeline', 'Conditioning', 'read_conditioning', 'redraw_seed', 'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
@@ -41,6 +41,8 @@ class LatentVideoUNet(nn.Module):
     def window(self) -> int: return self.sample_window or self.unet.config.num_frames  # a sampling window: the training clip length unless set
     @property
     def phased(self) -> bool: return takes_phase(self.unet)
+    @property
+    def clip_fps(self) -> int: return max(1, round(self.fps))  # the frame rate of its videos: a model trained on every second frame makes 16 fps
     def settings(self) -> dict:
         "The training configuration's entries `load_lvdm` builds this wrapper from (saved beside the UNet)."
         train = dict(target='frames' if self.motion_std is None else 'motion', cond_frame=self.cond_frame, stride=round(32 / self.fps))
@@ -250,11 +252,6 @@ def _trained_with(folder, section:str='train') -> dict:
     f = Path(folder)/'training_config.yaml'
     return load_config(f).get(section, {}) if f.is_file() else {}
 
-def clip_fps(folder, # a model folder from cardiac-lvdm-train
-             dataset_fps:int=32) -> int: # the frame rate of the videos it was trained on
-    "The frame rate of the clips a LVDM learned: a model trained on every second frame makes 16 fps videos."
-    return max(1, round(dataset_fps / _trained_with(folder).get('stride', 1)))
-
 def interpolate_frames(z:torch.Tensor, # (..., T, 4, h, w) latent frames at a model's rate
                        factor:int) -> torch.Tensor: # output frames per model frame (the model's stride)
     "Latent frames at `factor` times the rate, (T-1) x factor + 1 of them: between two frames, `factor - 1` on the straight line joining them."
@@ -395,7 +392,7 @@ def generate_videos(pipe, # an `LVDMPipeline` with its VAE
     output, model, vae = Path(output), pipe.unet, pipe.vae
     for k in save_as:
         if k not in ('mp4', 'jpg'): raise CardiacError(None, f'unknown output kind {k!r}', 'use --save_as mp4,jpg (or one of them)')
-    fps = spec.fps or max(1, round(model.fps)); spec = replace(spec, fps=fps)
+    fps = spec.fps or model.clip_fps; spec = replace(spec, fps=fps)
     frame_factor(model, fps)
     names, classes, seeds, heart_rates = cond.names, cond.classes, cond.seeds, cond.heart_rates
     if model.phased and heart_rates is None: heart_rates = draw_heart_rates(model.heart_rates, classes, seeds)  # what `sample_lvdm` would draw
