@@ -28,7 +28,7 @@ encode_dataset(load_vae(vae_dir, dev), ds, lat, show_progress=False)
 cfg = load_config(root / 'configs/privacy/cardiacnet.yaml', profile=a.profile)
 model_dir = work / f'reid-{a.profile}'
 seed_everything(0); t0 = time.perf_counter()
-train_reid(lat, model_dir, cfg, resume=False, device=str(dev), show_progress=False)
+train_reid(lat, model_dir, cfg, resume=False, device=str(dev), show_progress=False, vae=vae_dir)
 train_s = time.perf_counter() - t0
 model, info = load_reid(model_dir, dev)
 

@@ -42,7 +42,7 @@ def learner(stage:str):
     out = work/stage
     if stage == 'vae': cfg = cfg_of('vae'); return vae_learner(run.dataset(), cfg, out, 'cpu'), cfg.train
     if stage == 'lidm': cfg = cfg_of('lidm'); return lidm_learner(run.latents(), cfg, out, 'cpu'), cfg.train
-    if stage == 'privacy': cfg = cfg_of('privacy'); return reid_learner(run.latents(), cfg, out, 'cpu'), cfg.train
+    if stage == 'privacy': cfg = cfg_of('privacy'); return reid_learner(run.latents(), cfg, out, 'cpu', run.model('vae')), cfg.train
     if stage == 'lvdm': cfg = cfg_of('lvdm'); return lvdm_learner(run.latents(), cfg, out, 'cpu'), cfg.train
     c = cfg_of('evaluate').classifier
     tr, va = task_folds(run.dataset(), 'ASD', 1)[0]

@@ -15,10 +15,10 @@ from diffusers import DiffusionPipeline
 from .vae import load_vae, check_vae_fits
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SAMPLERS', 'NULL_CLASS', 'ORIGINAL_FLAGS', 'train_scheduler', 'is_flow', 'CondDrop',
-           'DiffusionTraining', 'sampling_scheduler', 'saved_scheduler', 'sample_generators', 'denoise', 'noised',
-           'keep_known', 'diffusion_learner', 'fit_and_save', 'class_plan', 'sample_seeds', 'guided', 'SamplingSpec',
-           'sampling_spec', 'saved_training_scheduler', 'LatentPipeline']
+__all__ = ['OBJECTIVES', 'SAMPLERS', 'NULL_CLASS', 'ORIGINAL_FLAGS', 'train_scheduler', 'is_flow', 'training_pair',
+           'predicted_noise', 'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'saved_scheduler',
+           'sample_generators', 'denoise', 'noised', 'keep_known', 'diffusion_learner', 'fit_and_save', 'class_plan',
+           'sample_seeds', 'guided', 'SamplingSpec', 'sampling_spec', 'saved_training_scheduler', 'LatentPipeline']
 
 # %% ../nbs/00b_diffusion.ipynb #ebcaf746
 from diffusers import DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler, FlowMatchEulerDiscreteScheduler
@@ -37,6 +37,26 @@ def train_scheduler(sched_cfg:dict, # a configuration's `scheduler` section
     raise CardiacError(source, f'unknown objective {objective!r}', f'use one of {list(OBJECTIVES)}')
 
 def is_flow(scheduler) -> bool: return isinstance(scheduler, FlowMatchEulerDiscreteScheduler)
+
+def training_pair(scheduler, # from `train_scheduler`
+                  x0:torch.Tensor, noise:torch.Tensor, # clean data and noise (B, ...)
+                  t:torch.Tensor) -> tuple: # (B,) timesteps in [0, num_train_timesteps); a flow model's noise level is t / num_train_timesteps
+    "The noisy input and the target a model learns to predict from it: the noise or the velocity (diffusion), the flow (flow matching)."
+    if is_flow(scheduler):
+        sigma = (t / scheduler.config.num_train_timesteps).view(-1, *[1] * (x0.ndim - 1))
+        return (1 - sigma) * x0 + sigma * noise, noise - x0
+    noisy = scheduler.add_noise(x0, noise, t)
+    return noisy, scheduler.get_velocity(x0, noise, t) if scheduler.config.prediction_type == 'v_prediction' else noise
+
+def predicted_noise(scheduler, # from `train_scheduler`
+                    noisy:torch.Tensor, t:torch.Tensor, # the model's input and its (B,) timesteps
+                    out:torch.Tensor) -> torch.Tensor: # the model's output
+    "The noise a model's output stands for, whatever it was trained to predict (`training_pair` inverted)."
+    shape = (-1, *[1] * (noisy.ndim - 1))
+    if is_flow(scheduler): return noisy + (1 - t.view(shape) / scheduler.config.num_train_timesteps) * out
+    if scheduler.config.prediction_type != 'v_prediction': return out
+    a = scheduler.alphas_cumprod.to(noisy.device)[t.long()].view(shape).to(noisy.dtype)
+    return a.sqrt() * out + (1 - a).sqrt() * noisy
 
 class CondDrop:
     "How one condition is dropped in training: with probability `p`, replaced by `null` (a class id, or 0 for a frame)."
@@ -57,14 +77,9 @@ class DiffusionTraining(Callback):
         x0, *conds = (*self.learn.xb, *self.learn.yb)
         noise = torch.randn_like(x0)
         if self.noise_offset: noise = noise + self.noise_offset * torch.randn(*x0.shape[:-2], 1, 1, device=x0.device, dtype=x0.dtype)
-        b, s = x0.shape[0], self.scheduler
-        if is_flow(s):
-            sigma = torch.rand(b, device=x0.device).view(-1, *[1] * (x0.ndim - 1))
-            noisy, target, t = (1 - sigma) * x0 + sigma * noise, noise - x0, sigma.flatten() * s.config.num_train_timesteps
-        else:
-            t = torch.randint(0, s.config.num_train_timesteps, (b,), device=x0.device)
-            noisy = s.add_noise(x0, noise, t)
-            target = s.get_velocity(x0, noise, t) if s.config.prediction_type == 'v_prediction' else noise
+        b, n = x0.shape[0], self.scheduler.config.num_train_timesteps
+        t = torch.rand(b, device=x0.device) * n if is_flow(self.scheduler) else torch.randint(0, n, (b,), device=x0.device)
+        noisy, target = training_pair(self.scheduler, x0, noise, t)
         conds = [d(c) for d, c in zip(self.drops, conds)] + conds[len(self.drops):]
         self.learn.xb, self.learn.yb = (noisy, t, *conds), (target,)
 

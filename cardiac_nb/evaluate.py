@@ -122,6 +122,9 @@ def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + Fi
     if 'privacy' in sections and i.audit is None: metrics['skipped']['privacy'] = 'no privacy audit given (--privacy_audit)'
     elif 'privacy' in sections:
         metrics['privacy'], scores = privacy_audit(i.audit, i.reid, i.latents, dev, seed)
+        attacks = Path(synthetic)/'privacy_attacks.json'   # written with the dataset (cardiac-privacy-attack)
+        if attacks.is_file(): metrics['privacy']['attacks'] = json.loads(attacks.read_text())
+        else: metrics['skipped']['privacy_attacks'] = f'{attacks} is missing: run cardiac-privacy-attack on the synthetic dataset'
         if i.reid is None or i.latents is None: metrics['skipped']['privacy_baseline'] = 'give the re-identification model and the real latents for the real TEST baseline and the planted copies'
         figs['privacy_scores'] = plot_privacy_scores(scores, metrics['privacy']['threshold'], fig_dir/'privacy_scores.png')
     if 'downstream' in sections:

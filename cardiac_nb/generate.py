@@ -361,7 +361,8 @@ An image was kept only if its best re-identification score against every trainin
 {s['privacy_threshold']:.4f}: the {reid.get('cutoff_percentile', 95)}th percentile of how closely training patients match real held-out ones
 (their {reid.get('reference_frames', 'first')} frames; the model tells held-out patients apart at ROC AUC {reid.get('test_auc', float('nan')):.3f}). Of
 {counts['lidm_images']} images drawn ({counts['top_up_images']} of them in top-ups), {counts['privacy_kept']} passed. The run's
-evaluation (`report.md`, `metrics.json`) audits the filter with planted copies of training frames.
+evaluation (`report.md`, `metrics.json`) audits the filter with planted copies of training frames;
+`cardiac-privacy-attack` attacks the models and this dataset and adds its figures below.
 
 ## Intended use and limits
 For developing and testing methods on echocardiography videos (for example ASD and PAH classifiers) where the real

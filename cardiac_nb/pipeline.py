@@ -24,7 +24,7 @@ class Stage:
     notebook:str      # the notebook's file name in nbs/
     outputs:tuple     # paths relative to the run folder that the stage writes (removed before it runs again)
     required:tuple=() # files that must exist once it has finished
-    train:tuple=()    # its training command: (command, its data flag, data path, model folder), for a profile's `launch`
+    train:tuple=()    # its training command: (command, its data flag, data path, model folder, other flag and path pairs), for a profile's `launch`
 
 def _in_run(*paths) -> tuple: return tuple(str(p) for p in paths)  # `RunPaths` of '.' as paths relative to the run folder
 _RUN = RunPaths('.')
@@ -36,7 +36,7 @@ STAGES = (
     Stage('lidm', '03_lidm.ipynb', _in_run(_RUN.model('lidm'), _RUN.sample_folder('lidm')), _in_run(_RUN.model('lidm')/'config.json'),
           ('cardiac-lidm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lidm')))),
     Stage('privacy', '04_privacy.ipynb', _in_run(_RUN.model('reidentification')), _in_run(_RUN.model('reidentification')/'threshold.json'),
-          ('cardiac-privacy-train', '--data', *_in_run(_RUN.latents(), _RUN.model('reidentification')))),
+          ('cardiac-privacy-train', '--data', *_in_run(_RUN.latents(), _RUN.model('reidentification')), '--vae', *_in_run(_RUN.model('vae')))),
     Stage('lvdm', '05_lvdm.ipynb', _in_run(_RUN.model('lvdm'), _RUN.sample_folder('lvdm')), _in_run(_RUN.model('lvdm')/'config.json'),
           ('cardiac-lvdm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lvdm')))),
     Stage('generate', '06_generate.ipynb', _in_run(_RUN.synthetic, _RUN.sample_folder('generate')), _in_run(_RUN.synthetic/'FileList.csv')),
@@ -167,11 +167,12 @@ def train_command(stage:Stage, nbs, run_dir, # the stage, the notebooks' folder,
                   parameters:dict, # the stage's parameters (config, profile, epochs, seed)
                   launch:str) -> list: # the launcher, e.g. 'accelerate launch --multi_gpu --num_processes 8'
     "The stage's training command line under `launch`."
-    cmd, flag, data, model = stage.train
+    cmd, flag, data, model, *more = stage.train  # more: other (flag, run path) pairs
     config = (Path(nbs)/(parameters.get('config') or notebook_default(Path(nbs)/stage.notebook, 'config'))).resolve()
     launcher = shlex.split(launch)
     args = [_program(launcher[0]), *launcher[1:], _program(cmd), '--config', str(config), flag, str(Path(run_dir)/data),
             '--output', str(Path(run_dir)/model), '--seed', str(parameters.get('seed', 0))]
+    for f, p in zip(more[::2], more[1::2]): args += [f, str(Path(run_dir)/p)]
     for key in ('profile', 'epochs'):
         if parameters.get(key): args += [f'--{key}', str(parameters[key])]
     return args

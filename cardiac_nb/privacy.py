@@ -17,13 +17,14 @@ from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.callback.training import GradientClip
 from fastprogress.fastprogress import progress_bar
-from .vae import LatentFrames, load_latents, LATENT_CHANNELS
+import math
+from .vae import LatentFrames, load_latents, load_vae, encode_frames, decode_latents, LATENT_CHANNELS
 
 # %% auto #0
-__all__ = ['ReidNet', 'correlation', 'augment', 'FramePairs', 'supcon_loss', 'PairEmbedder', 'reid_learner', 'embed',
-           'embed_videos', 'privacy_threshold', 'reid_auc', 'load_reid', 'set_threshold', 'train_reid',
-           'privacy_train_cli', 'read_synthetic', 'reference_embeddings', 'best_matches', 'apply_privacy',
-           'privacy_apply_cli', 'plant_copies']
+__all__ = ['NEAR_DUPLICATES', 'PIXEL_CHANGES', 'ReidNet', 'correlation', 'augment', 'near_duplicate', 'pixel_views', 'FramePairs',
+           'supcon_loss', 'PairEmbedder', 'reid_learner', 'embed', 'embed_videos', 'privacy_threshold', 'reid_auc',
+           'load_reid', 'set_threshold', 'train_reid', 'privacy_train_cli', 'read_synthetic', 'reference_embeddings',
+           'best_matches', 'apply_privacy', 'privacy_apply_cli', 'plant_copies']
 
 # %% ../nbs/04_privacy.ipynb #7c73b96a
 class ReidNet(ModelMixin, ConfigMixin):
@@ -59,17 +60,66 @@ def augment(z:torch.Tensor, # a latent frame (4,h,w)
         z = torch.roll(z, (dy, dx), dims=(-2, -1))
     return z + noise * r() * torch.randn(z.shape, generator=g)
 
+NEAR_DUPLICATES = ('crop', 'rotation', 'blur', 'contrast', 'gamma', 'speckle', 'other frame', 'VAE re-encode')
+PIXEL_CHANGES = NEAR_DUPLICATES[:6]  # the kinds `near_duplicate` changes pixels for; the last two take the frame as it is
+
+def _draw(g, lo:float, hi:float, signed:bool=False) -> float:
+    "A uniform draw from [lo, hi], with a random sign when `signed`."
+    x = lo + (hi - lo) * float(torch.rand((), generator=g))
+    return -x if signed and float(torch.rand((), generator=g)) < 0.5 else x
+
+def near_duplicate(x:torch.Tensor, # a frame (1,H,W) in [-1, 1]
+                   kind:str, # one of `NEAR_DUPLICATES`
+                   cfg:dict, # how far each change goes: the configuration's `near_duplicates`
+                   generator=None) -> torch.Tensor:
+    "A near copy of a frame changed in pixels the way `kind` names, drawn within `cfg`'s ranges ('other frame' and 'VAE re-encode': the frame as it is)."
+    import torchvision.transforms.v2.functional as TF
+    if kind not in NEAR_DUPLICATES: raise CardiacError(None, f'unknown near-duplicate kind {kind!r}', f'use one of {list(NEAR_DUPLICATES)}')
+    if kind not in PIXEL_CHANGES: return x
+    g, y, (H, W) = generator, (x + 1) / 2, x.shape[-2:]
+    if kind == 'crop':
+        c = _draw(g, *cfg.crop); h, w = round(H * (1 - c)), round(W * (1 - c))
+        top, left = (int(torch.randint(0, n + 1, (), generator=g)) for n in (H - h, W - w))
+        y = TF.resized_crop(y, top, left, h, w, [H, W], antialias=True)
+    elif kind == 'rotation': y = TF.rotate(y, _draw(g, *cfg.rotation, signed=True), interpolation=TF.InterpolationMode.BILINEAR)
+    elif kind == 'blur':
+        s = _draw(g, *cfg.blur); y = TF.gaussian_blur(y, [2 * math.ceil(3 * s) + 1] * 2, [s, s])
+    elif kind == 'contrast': y = TF.adjust_contrast(y, 1 + _draw(g, *cfg.contrast, signed=True))
+    elif kind == 'gamma': y = TF.adjust_gamma(y, math.exp(_draw(g, *cfg.gamma, signed=True)))
+    elif kind == 'speckle':  # smoothed, then multiplied by a fresh Rayleigh field (the envelope of complex Gaussian echoes)
+        field = torch.randn((2, H, W), generator=g).pow(2).sum(0, keepdim=True).sqrt()
+        field = TF.gaussian_blur(field, [3, 3], [0.7, 0.7])
+        y = TF.gaussian_blur(y, [5, 5], [1.0, 1.0]) * (1 + cfg.speckle * (field / field.mean() - 1))
+    return y.clamp(0, 1) * 2 - 1
+
+@torch.inference_mode()
+def pixel_views(vae, latents, # the VAE and a latents folder
+                cfg:dict, # the configuration: `train.pixel_views` per video, `near_duplicates`
+                split:str='TRAIN', seed:int=0) -> list:
+    "Per video of a split, `train.pixel_views` of its frames decoded, changed in pixels by a random kind (or only re-encoded), and encoded back: [(n,4,h,w)]."
+    lf, g, out = LatentFrames(latents, split), torch.Generator().manual_seed(seed), []
+    kinds = PIXEL_CHANGES + ('VAE re-encode',)
+    for v in range(len(lf.df)):
+        z = lf.video(v)
+        frames = decode_latents(vae, z[torch.randint(0, len(z), (cfg.train.pixel_views,), generator=g)])
+        changed = torch.stack([near_duplicate(x, kinds[int(torch.randint(0, len(kinds), (), generator=g))], cfg.near_duplicates, g) for x in frames])
+        out.append(encode_frames(vae, changed).float().cpu())
+    return out
+
 class FramePairs(torch.utils.data.Dataset):
-    "Two augmented frames of one video per item, with the video's id; each video appears `views` times an epoch."
-    def __init__(self, latents, split:str='TRAIN', views:int=8, augment_cfg:dict|None=None):
+    "Two changed frames of one video per item, with the video's id; each video appears `views` times an epoch."
+    def __init__(self, latents, split:str='TRAIN', views:int=8, augment_cfg:dict|None=None,
+                 bank:list|None=None, bank_share:float=0.5): # `pixel_views` of the split, and the share of views drawn from them
         self.frames = LatentFrames(latents, split)
-        self.views, self.aug = views, dict(augment_cfg or {})
+        self.views, self.aug, self.bank, self.bank_share = views, dict(augment_cfg or {}), bank, bank_share
     def __len__(self): return len(self.frames.df) * self.views
+    def view(self, v:int) -> torch.Tensor:
+        "One view of video `v`: a frame, or a frame changed in pixels from the bank, then changed in latent space (`augment`)."
+        source = self.bank[v] if self.bank is not None and float(torch.rand(())) < self.bank_share else self.frames.video(v)
+        return augment(source[int(torch.randint(0, len(source), ()))], **self.aug)
     def __getitem__(self, i):
         v = i % len(self.frames.df)
-        video = self.frames.video(v)
-        a, b = torch.randint(0, len(video), (2,)).tolist()
-        return augment(video[a], **self.aug), augment(video[b], **self.aug), torch.tensor(v)
+        return self.view(v), self.view(v), torch.tensor(v)
 
 def supcon_loss(embeddings:torch.Tensor, # (2B,D) unit-length embeddings of both views
                 ids:torch.Tensor, # (B,) video ids of the pairs
@@ -92,11 +142,16 @@ class PairEmbedder(nn.Module):
 def reid_learner(latents, # the latents folder (TRAIN pairs train, VAL pairs validate)
                  cfg:dict, # the configuration
                  output, # the model folder (checkpoint.pt, history.csv)
-                 device=None):
+                 device=None,
+                 vae=None): # the VAE folder, for views changed in pixels (`train.pixel_views`)
     "A fastai `Learner` training a fresh `ReidNet` contrastively, with clipping, checkpoints and a CSV log."
     t = cfg.train
     dev = default_device(device)
-    train = FramePairs(latents, 'TRAIN', t.views_per_video, t.augment)
+    bank = None
+    if t.get('pixel_views'):
+        if vae is None: raise CardiacError(None, f'train.pixel_views is {t.pixel_views} but no VAE was given', 'pass the VAE folder (--vae), or set train.pixel_views=null')
+        bank = pixel_views(load_vae(vae, dev), latents, cfg)
+    train = FramePairs(latents, 'TRAIN', t.views_per_video, t.augment, bank, t.get('pixel_share', 0.5))
     valid = FramePairs(latents, 'VAL', max(1, t.views_per_video // 4), t.augment)
     dls = DataLoaders(TfmdDL(train, bs=t.batch_size, shuffle=True, drop_last=True, device=dev),
                       TfmdDL(valid, bs=min(t.batch_size, len(valid)), device=dev))
@@ -158,10 +213,11 @@ def set_threshold(model:ReidNet, latents, folder, cutoff_percentile:float=95, re
     atomic_write(Path(folder)/'threshold.json', json.dumps(info, indent=2))
     return info
 
-def train_reid(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
+def train_reid(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True,
+               vae=None): # the VAE folder, for views changed in pixels (`train.pixel_views`)
     "Train the re-identification model, save it, and set its threshold from real data; returns the threshold info."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
-    learn = fit_resumable(reid_learner(latents, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress,
+    learn = fit_resumable(reid_learner(latents, cfg, output, device, vae), output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress,
                   warmup=cfg.train.get('warmup'))
     model = learn.model.net.eval()
     save_model_folder(model, output, config=cfg)
@@ -171,6 +227,7 @@ def train_reid(latents, output, cfg:dict, resume:bool=True, device=None, show_pr
 def privacy_train_cli(config:str='configs/privacy/cardiacnet.yaml', # the re-identification configuration YAML
                       data:str=str(RUN.latents()), # the real latents (from cardiac-encode), split
                       output:str=str(RUN.model('reidentification')), # the model folder to write
+                      vae:str=str(RUN.model('vae')), # the VAE folder: training views changed in pixels (train.pixel_views)
                       profile:str=None, # a profile of the configuration: smoke, small
                       epochs:int=None, # override the configuration's epochs
                       cutoff_percentile:float=None, # override the threshold percentile (the original: 95)
@@ -184,7 +241,7 @@ def privacy_train_cli(config:str='configs/privacy/cardiacnet.yaml', # the re-ide
             ([f'threshold.reference_frames={reference_frames}'] if reference_frames else [])
     cfg = cli_config(config, profile, epochs, set, extra)
     seed_everything(seed)
-    info = train_reid(data, output, cfg, resume, device)
+    info = train_reid(data, output, cfg, resume, device, vae=vae)
     print(f"{output}: threshold {info['threshold']:.4f} ({info['reference_frames']} frames, {info['cutoff_percentile']}th percentile); "
           f"held-out AUC {info['test_auc']:.3f}")
 

@@ -157,7 +157,7 @@ def report_motion(metrics:dict) -> list:
     return L + ([f"| ... | {len(mo['heart_rate_bpm']) - 12} more in metrics.json | |"] if mo['n'] > 12 else []) + ['']
 
 def report_privacy(metrics:dict) -> list:
-    "The privacy audit: share dropped, best-match scores against the real baseline, planted copies."
+    "The privacy audit: share dropped, best-match scores against the real baseline, planted copies, and the attacks on the dataset."
     priv, L = metrics.get('privacy'), ['## Privacy audit', '']
     if priv is None: return L + _skipped(metrics, 'privacy')
     L += [f"{priv['n_generated']} generated latents, {priv['n_kept']} kept: {100 * priv['share_dropped']:.1f}% dropped at threshold {_f(priv['threshold'], 4)}.", '',
@@ -175,6 +175,9 @@ def report_privacy(metrics:dict) -> list:
     if priv.get('planted'):
         L += ['', '| planted copies of TRAIN frames | n | dropped |', '|---|---|---|']
         L += [f"| {k} | {p['n']} | {100 * p['dropped_share']:.1f}% |" for k, p in priv['planted'].items()]
+    if priv.get('attacks'):
+        from cardiac_nb.attacks import audit_card
+        L += ['', audit_card(priv['attacks'], '### Under attack')]
     return L + ['']
 
 def _classifier_setup(metrics:dict) -> str:
@@ -236,6 +239,30 @@ def report_markdown(metrics:dict, # from `evaluate`
 # %% ../nbs/07d_report.ipynb #d84c2e62
 def _claim(section:str, what:str, value, target:str, met): return dict(section=section, claim=what, value=value, target=target, met=met)
 
+def _attack_claims(att:dict|None) -> list: # the dataset's privacy_attacks.json (`privacy_attacks`), or None
+    "The claim's rows for the attacks on the synthetic dataset: membership inference on each model, near copies and their price, copied motion, DCR."
+    t, met = (att or {}).get('targets', {}), (att or {}).get('met', {})
+    goal = lambda key, fmt: fmt.format(t[key]) if key in t else "the privacy configuration's attacks.targets"
+    rows = []
+    for m in ('lidm', 'lvdm'):
+        r = att and att['membership'][m]
+        rows.append(_claim('privacy', f'membership inference on the {m.upper()} (loss attack; PIA): ROC AUC [95% CI], TPR at 1% FPR',
+                           r and '; '.join(f"{a} {_ci(x['auc'], x['auc_ci95'])}, TPR {x['tpr_at_fpr']:.3f}" for a, x in r.items()),
+                           goal('membership_auc', 'AUC <= {}') + (f", TPR <= {t['membership_tpr']}" if t else ''), met.get(f'membership_{m}')))
+    nd = att and att['near_duplicates']
+    least = nd and min(nd['kinds'].items(), key=lambda kv: kv[1]['dropped_share'])
+    rows.append(_claim('privacy', 'near copies of TRAIN frames made in pixels (crop, rotation, blur, contrast, gamma, speckle, another frame, VAE re-encode): the kind dropped least',
+                       nd and f"{least[0]}: {least[1]['dropped_share']:.3f} of {least[1]['n']}", goal('near_duplicates_dropped', '>= {} of every kind'), met.get('near_duplicates')))
+    rows.append(_claim('privacy', 'real TEST-patient frames the filter drops (the price)', nd and f"{nd['test_dropped_share']:.3f} of {nd['n_test_frames']}",
+                       goal('test_dropped', '<= {}'), met.get('test_price')))
+    cm = att and att['copied_motion']
+    rows.append(_claim('privacy', 'share of synthetic videos whose motion comes closer to a TRAIN video than any real TEST video does',
+                       cm and f"{cm['share_closer_than_any_test']:.3f} of {cm['n']}", goal('copied_motion', '<= {}'), met.get('copied_motion')))
+    d = att and att['dcr']
+    rows.append(_claim('privacy', 'DCR overfitting protection of the released frames: min(2 x (1 - share closer to TRAIN than to held-out), 1)',
+                       d and f"{d['score']:.3f} ({d['share_closer_to_train']:.3f} closer to TRAIN)", goal('dcr_protection', '>= {}'), met.get('dcr')))
+    return rows
+
 def claims(metrics:dict, # from `evaluate` (its sections so far)
            targets:dict) -> list: # the configuration's `targets`
     "One row per target of the claim (faithful, private, useful, in time): what was measured, the target, and whether it is met (None: not measured)."
@@ -275,6 +302,7 @@ def claims(metrics:dict, # from `evaluate` (its sections so far)
     pr = m.get('privacy') or {}
     for kind, p in (pr.get('planted') or {}).items():
         rows.append(_claim('privacy', f'planted TRAIN latents dropped: {kind}', f"{p['dropped_share']:.3f} of {p['n']}", '1.0', p['dropped_share'] == 1.0))
+    rows += _attack_claims(pr.get('attacks'))
     above = pr.get('kept_above_test_median')
     rows.append(_claim('privacy', 'share of kept synthetic latents closer to a TRAIN patient than the median real TEST patient',
                        above and _ci(above['share'], above['ci95']), '<= 0.5 + half the interval',

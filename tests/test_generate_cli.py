@@ -19,7 +19,7 @@ def models(encoded, tmp_path_factory):
     run('cardiac-lidm-train', '--config', CFG / 'lidm/cardiacnet.yaml', '--profile', 'smoke', '--data', encoded.latents, '--output', lidm,
         '--epochs', 1, '--set', 'train.frame_step=6')
     run('cardiac-privacy-train', '--config', CFG / 'privacy/cardiacnet.yaml', '--profile', 'smoke', '--data', encoded.latents, '--output', reid,
-        '--epochs', 3)
+        '--vae', encoded.vae, '--epochs', 3)
     run('cardiac-lvdm-train', '--config', CFG / 'lvdm/cardiacnet.yaml', '--profile', 'smoke', '--data', encoded.latents, '--output', lvdm,
         '--epochs', 1, '--set', 'train.clips_per_video=1,train.batch_size=8')
     return encoded, lidm, reid, lvdm
@@ -148,3 +148,28 @@ def test_help_is_complete():
               '--condition_guidance_scale', '--frame_guidance_scale', '--use_separate_guidance', '--num_ref_frames', '--sampling_mode',
               '--ddim', '--sampler', '--batch_size', '--fps', '--work', '--seed', '--device']:
         assert f in out, f
+
+
+def test_privacy_attack_writes_its_figures_into_the_dataset_and_its_card(made, models):
+    "cardiac-privacy-attack on the made dataset: every attack's figures and verdicts in privacy_attacks.json, one card section before the intended use, no real name."
+    encoded, lidm, reid, lvdm = models
+    root, out, work, res = made
+    attack = lambda synthetic, check=True: run('cardiac-privacy-attack', '--synthetic', synthetic, '--lidm', lidm, '--lvdm', lvdm, '--vae', encoded.vae,
+                                               '--reidentification', reid, '--reference', encoded.latents, '--config', CFG / 'privacy/cardiacnet.yaml',
+                                               '--profile', 'smoke', '--device', 'cpu', check=check)
+    r = attack(out)
+    audit = json.loads((out / 'privacy_attacks.json').read_text())
+    for model in ('lidm', 'lvdm'):
+        for a in ('loss', 'pia'):
+            m = audit['membership'][model][a]
+            assert 0 <= m['auc_ci95'][0] <= m['auc'] <= m['auc_ci95'][1] <= 1 and m['n_members'] > 0 and m['n_nonmembers'] > 0, (model, a, m)
+    assert len(audit['near_duplicates']['kinds']) == 8 and audit['copied_motion']['n'] == 4 and audit['dcr']['n_records'] == 4
+    assert set(audit['met']) == {'membership_lidm', 'membership_lvdm', 'near_duplicates', 'test_price', 'copied_motion', 'dcr'}
+    assert f"targets met: {sum(audit['met'].values())} of 6" in r.stdout
+    attack(out)                                                                  # a second audit replaces the first
+    card = (out / 'README.md').read_text()
+    assert card.count('## Privacy under attack') == 1 and card.index('## Privacy\n') < card.index('## Privacy under attack') < card.index('## Intended use')
+    names = real_names(encoded)
+    for f in ('privacy_attacks.json', 'README.md'): assert not any(n in (out / f).read_text() for n in names), f
+    bad = attack(root / 'nowhere', check=False)
+    assert bad.returncode == 2 and 'no such FileList.csv' in bad.stderr and 'Traceback' not in bad.stderr

@@ -66,6 +66,8 @@ def test_the_run_holds_every_stage_output(smoke):
     real = pd.read_csv(run/'datasets/CardiacNet/FileList.csv')
     assert not set(real.patient_id) & set(syn.patient_id)
     metrics = json.loads((run/'metrics.json').read_text())
+    attacks = json.loads((run/'datasets/Cardiac-synthetic/privacy_attacks.json').read_text())   # the generate stage's audit, carried into the report
+    assert metrics['privacy']['attacks'] == attacks and '## Privacy under attack' in (run/'datasets/Cardiac-synthetic/README.md').read_text()
     fid, report = metrics['fidelity'], (run/'report.md').read_text()
     for key in ('FID', 'FVD16', 'FID_real_train', 'FVD16_real_train', 'FID_vae_reconstruction', 'FVD16_vae_reconstruction'):
         assert math.isfinite(fid[key]) and fid[key] >= 0, (key, fid[key])      # a distance: finite and not negative
@@ -84,7 +86,7 @@ def test_the_report_opens_with_a_row_for_every_target_of_the_claim(smoke):
     metrics, report = json.loads((run/'metrics.json').read_text()), (run/'report.md').read_text()
     claim = report.split('## The claim')[1].split('\n## ')[0]
     sections = [c['section'] for c in metrics['claims']]
-    assert sections == ['time', 'VAE', 'VAE', 'VAE', 'fidelity', 'fidelity', 'motion'] + ['usefulness'] * 6 + ['privacy'] * 5 + ['looks'], sections
+    assert sections == ['time', 'VAE', 'VAE', 'VAE', 'fidelity', 'fidelity', 'motion'] + ['usefulness'] * 6 + ['privacy'] * 11 + ['looks'], sections
     for c in metrics['claims']:
         assert f"| {c['section']} | {c['claim']} |" in claim and c['value'] is not None, c
     assert metrics['claims'][0]['met'] is True and 0 < metrics['run']['seconds'] < 3600        # the time: the run's own stages

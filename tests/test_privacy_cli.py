@@ -15,7 +15,7 @@ def setup(encoded, tmp_path_factory):
     "Real latents, a re-identification model, and a synthetic set with planted copies: (work, latents, model, synthetic)."
     w, lat = tmp_path_factory.mktemp('privacy'), encoded.latents
     reid = w / 'models/reid'
-    run('cardiac-privacy-train', '--config', REID, '--profile', 'smoke', '--data', lat, '--output', reid)
+    run('cardiac-privacy-train', '--config', REID, '--profile', 'smoke', '--data', lat, '--output', reid, '--vae', encoded.vae)
     syn = w / 'samples/lidm/latents'; syn.mkdir(parents=True)
     train, test = LatentFrames(lat, 'TRAIN'), LatentFrames(lat, 'TEST')
     rows = []
@@ -87,4 +87,6 @@ def test_help_is_complete():
     out = run('cardiac-privacy-apply', '--help').stdout
     for f in ['--model', '--synthetic', '--reference', '--output', '--audit', '--batch_size', '--device']: assert f in out, f
     out = run('cardiac-privacy-train', '--help').stdout
-    for f in ['--config', '--data', '--output', '--profile', '--cutoff_percentile', '--reference_frames', '--resume', '--seed']: assert f in out, f
+    for f in ['--config', '--data', '--output', '--vae', '--profile', '--cutoff_percentile', '--reference_frames', '--resume', '--seed']: assert f in out, f
+    out = run('cardiac-privacy-attack', '--help').stdout
+    for f in ['--synthetic', '--lidm', '--lvdm', '--vae', '--reidentification', '--reference', '--config', '--profile', '--device', '--seed']: assert f in out, f
