@@ -145,7 +145,9 @@ def test_report_on_a_tiny_run_has_every_section_and_in_domain_names(work, tmp_pa
     assert p['kept_scores']['max'] < 0.8 and p['test_baseline_scores']['n'] == len(dataset_videos(real, 'TEST'))
     assert p['planted']['exact copy'] == {'n': len(dataset_videos(real, 'TRAIN')), 'dropped_share': 1.0} and 0 <= p['kept_above_test_median']['share'] <= 1
     # the claim: one row per target, each with its figure and whether it is met
-    assert len(m['claims']) == 19 and all(f"| {c['claim']} |" in report for c in m['claims'])
+    assert len(m['claims']) == 25 and all(f"| {c['claim']} |" in report for c in m['claims'])
+    attacks = [c for c in m['claims'] if c['section'] == 'privacy'][4:10]   # after the planted copies; the dataset has no attack audit
+    assert [c['met'] for c in attacks] == [None] * 6 and 'run cardiac-privacy-attack' in m['skipped']['privacy_attacks']
     assert m['vae']['frames'] > 0 and m['motion']['n'] == len(dataset_videos(syn))
     # downstream: both sources tested on the same real TEST videos, with intervals around the estimate and the ratio
     for task in ('ASD', 'PAH'):
