@@ -47,7 +47,8 @@ print('run', json.dumps(result['run_attacks']['met']), flush=True)
 
 # the filter: the run's, one trained here as configured now, and other settings
 def variants(spec:str) -> list: return [tuple(v.split('=', 1)) for v in spec.split(';') if v]
-def audit(reid): return near_duplicate_audit(reid, run.model('vae'), lat, cfg, dev, a.seed)
+vae = load_vae(run.model('vae'), dev)
+def audit(reid): return near_duplicate_audit(reid, vae, lat, cfg, dev, a.seed)
 def trained_filter(name, sets=None):
     "A filter trained here on the run's latents (once), with the configuration and `sets` overrides; its audit."
     folder, fcfg = work/f"reid-{name.replace(' ', '-')}", cli_config(root/'configs/privacy/cardiacnet.yaml', a.profile, set=sets)
@@ -63,7 +64,7 @@ for name, sets in variants(a.filter_variants): result['filter'][name] = trained_
 print('filter', {k: {n: v['dropped_share'] for n, v in r['kinds'].items()} | {'TEST': r['test_dropped_share']} for k, r in result['filter'].items()}, flush=True)
 
 # the LIDM: membership signal and FID, as the run trained it and with other settings
-vae, inception = load_vae(run.model('vae'), dev), load_inception(device=dev)
+inception = load_inception(device=dev)
 real = features(inception, sample_frames(run.dataset(), dataset_videos(run.dataset(), 'TEST'), max_frames=512), batch_size=64)
 gen = json.loads((run.synthetic/'generation.json').read_text())['settings']
 spec = SamplingSpec(gen['lidm_sampler'], gen['lidm_steps'], gen['lidm_guidance_scale'], batch_size=120)

@@ -104,15 +104,20 @@ def membership_attack(kind:str, # lidm or lvdm
     return {a: roc_summary(members[a], others[a], cfg.fpr, seed=seed) for a in ('loss', 'pia')}
 
 # %% ../nbs/04a_attacks.ipynb #79f82357
+def _videos(latents, split:str) -> list: # the real latents, a split
+    "Every video's latents (T,4,h,w) of a split, in FileList order."
+    lf = LatentFrames(latents, split)
+    return [lf.video(v) for v in range(len(lf.df))]
+
 @torch.inference_mode()
 def planted_near_duplicates(vae, latents, # the VAE and the real latents (TRAIN videos are copied)
                             cfg:dict, # the privacy configuration: `attacks.near_duplicates` and `near_duplicates`
                             seed:int=0) -> dict:
     "{kind: (N,4,h,w)}: TRAIN frames decoded, changed the way each of `NEAR_DUPLICATES` says, and encoded back."
-    a, lf, g = cfg.attacks.near_duplicates, LatentFrames(latents, 'TRAIN'), torch.Generator().manual_seed(seed)
+    a, g = cfg.attacks.near_duplicates, torch.Generator().manual_seed(seed)
     picks, others = [], []
-    for v in range(len(lf.df)):
-        z = lf.video(v); n = len(z)
+    for z in _videos(latents, 'TRAIN'):
+        n = len(z)
         for _ in range(a.frames_per_video):
             f = int(torch.randint(0, n, (), generator=g))
             picks.append(z[f]); others.append(z[(f + int(torch.randint(a.min_gap, max(a.min_gap, n - a.min_gap) + 1, (), generator=g))) % n])
@@ -120,15 +125,14 @@ def planted_near_duplicates(vae, latents, # the VAE and the real latents (TRAIN 
     changed = {k: torch.stack([near_duplicate(x, k, cfg.near_duplicates, g) for x in (other if k == 'other frame' else frames)]) for k in NEAR_DUPLICATES}
     return {k: torch.cat([encode_frames(vae, b).float().cpu() for b in x.split(64)]) for k, x in changed.items()}
 
-def near_duplicate_audit(reid, vae, latents, # the re-identification model folder, the VAE folder, the real latents
+def near_duplicate_audit(reid, vae, latents, # the re-identification model folder, the VAE (`load_vae`), the real latents
                          cfg:dict, device=None, seed:int=0) -> dict: # the privacy configuration
     "The share of each kind of planted near copy the filter drops, beside the share of real TEST-patient frames it drops."
     model, info = load_reid(reid, device)
     ref, owner, _ = reference_embeddings(model, latents, 'TRAIN')
     dropped = lambda z: (best_matches(model, z, ref, owner, progress=False)[0] >= info['threshold']).float()
-    kinds = {k: dict(n=len(z), dropped_share=float(dropped(z).mean())) for k, z in planted_near_duplicates(load_vae(vae, device), latents, cfg, seed).items()}
-    test = LatentFrames(latents, 'TEST')
-    z = torch.cat([test.video(v)[::cfg.attacks.near_duplicates.test_frame_step] for v in range(len(test.df))])
+    kinds = {k: dict(n=len(z), dropped_share=float(dropped(z).mean())) for k, z in planted_near_duplicates(vae, latents, cfg, seed).items()}
+    z = torch.cat([v[::cfg.attacks.near_duplicates.test_frame_step] for v in _videos(latents, 'TEST')])
     return dict(kinds=kinds, threshold=info['threshold'], n_test_frames=len(z), test_dropped_share=float(dropped(z).mean()))
 
 # %% ../nbs/04a_attacks.ipynb #c858d7a2
@@ -186,10 +190,6 @@ class AttackInputs:
         p = RunPaths(run)
         return cls(p.synthetic, *(p.model(s) for s in ('lidm', 'lvdm', 'vae', 'reidentification')), p.latents())
 
-def _videos(latents, split:str) -> list: # the real latents, a split
-    lf = LatentFrames(latents, split)
-    return [lf.video(v) for v in range(len(lf.df))]
-
 def synthetic_latents(vae, synthetic) -> list: # the VAE, and a synthetic dataset folder (Videos/, FileList.csv)
     "Every synthetic video as released, encoded: [(T,4,h,w)]."
     df = read_filelist(synthetic, ('FileName', 'video_path'))
@@ -212,9 +212,10 @@ def privacy_attacks(inputs:AttackInputs, cfg:dict, # the folders, and the privac
     if len({tuple(r) for r in rates.values()}) > 1:  # motion is compared frame for frame
         raise CardiacError(i.synthetic, f'holds videos at {rates[str(i.synthetic)]} fps, the real ones are at {rates[str(i.reference)]}',
                            'make the synthetic videos at the real frame rate (cardiac-synthetic --fps)')
+    vae = load_vae(i.vae, device)
     res = dict(membership={m: membership_attack(m, getattr(i, m), i.reference, a.membership, device, seed) for m in ('lidm', 'lvdm')},
-               near_duplicates=near_duplicate_audit(i.reidentification, i.vae, i.reference, cfg, device, seed))
-    syn, train, test = synthetic_latents(load_vae(i.vae, device), i.synthetic), _videos(i.reference, 'TRAIN'), _videos(i.reference, 'TEST')
+               near_duplicates=near_duplicate_audit(i.reidentification, vae, i.reference, cfg, device, seed))
+    syn, train, test = synthetic_latents(vae, i.synthetic), _videos(i.reference, 'TRAIN'), _videos(i.reference, 'TEST')
     res['copied_motion'] = copied_motion(syn, train, test, a.motion)
     flat = lambda zs: [z[::a.dcr.frame_step].flatten(1) for z in zs]
     res['dcr'] = dcr_protection(torch.cat(flat(syn)), flat(train), flat(test), a.dcr.repeats, seed)
@@ -263,9 +264,9 @@ of {dcr['n_records']} released frames are closer to TRAIN than to held-out patie
 
 def card_with_audit(card:str, section:str) -> str: # the card's text, and `audit_card`'s section
     "The card with its audit section put in place of an earlier one (or before the intended use)."
-    head, _, rest = card.partition(CARD_SECTION)
-    if _: rest = rest[rest.find('\n## '):] if '\n## ' in rest else ''
-    else: head, rest = (card.split('## Intended use')[0], '## Intended use' + card.split('## Intended use', 1)[1]) if '## Intended use' in card else (card, '')
+    head, found, rest = card.partition(CARD_SECTION)
+    if found: rest = rest[rest.find('\n## '):] if '\n## ' in rest else ''   # what followed the earlier section
+    else: head, found, rest = card.partition('## Intended use'); rest = found + rest
     return head.rstrip() + '\n\n' + section.strip() + '\n\n' + rest.lstrip()
 
 def write_audit(folder, res:dict): # a synthetic dataset folder, and `privacy_attacks`' result

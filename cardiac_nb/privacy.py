@@ -6,7 +6,7 @@
 from __future__ import annotations
 from .core import *  # first: it also quiets a dependency warning before fastai loads
 from .train import *
-import json, shutil
+import json, math, shutil
 from functools import partial
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -17,7 +17,6 @@ from fastai.learner import Learner
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.callback.training import GradientClip
 from fastprogress.fastprogress import progress_bar
-import math
 from .vae import LatentFrames, load_latents, load_vae, encode_frames, decode_latents, LATENT_CHANNELS
 
 # %% auto #0
