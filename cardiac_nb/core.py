@@ -15,11 +15,11 @@ from fastcore.script import call_parse
 from safetensors.torch import save_file, load_file
 
 # %% auto #0
-__all__ = ['MODEL_FOLDERS', 'SAMPLE_FOLDERS', 'RUN', 'CLASSES', 'CONDITION', 'TMP_MARK', 'WEIGHTS_NAME', 'CardiacError',
-           'Problems', 'cli', 'parallel_map', 'RunPaths', 'class_id', 'seed_everything', 'default_device',
-           'mixed_precision', 'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp', 'save_weights',
-           'load_weights', 'apply_overrides', 'load_config', 'cli_config', 'save_config', 'save_model_folder',
-           'load_model_folder']
+__all__ = ['MODEL_FOLDERS', 'SAMPLE_FOLDERS', 'RUN', 'CLASSES', 'CONDITION', 'SPLITS', 'TMP_MARK', 'WEIGHTS_NAME', 'MODEL_CARD',
+           'CardiacError', 'Problems', 'cli', 'parallel_map', 'RunPaths', 'class_id', 'seed_everything',
+           'default_device', 'mixed_precision', 'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp',
+           'save_weights', 'load_weights', 'apply_overrides', 'load_config', 'cli_config', 'save_config',
+           'save_model_folder', 'load_model_folder']
 
 # %% ../nbs/00_core.ipynb #82a8b2da
 class CardiacError(Exception):
@@ -85,7 +85,7 @@ MODEL_FOLDERS = {'vae': 'vae', 'lidm': 'lidm_cardiacnet', 'reidentification': 'r
 SAMPLE_FOLDERS = {'lidm': 'lidm_cardiacnet', 'lvdm': 'lvdm_cardiacnet', 'generate': 'cardiac_synthetic'}  # stage -> its folder in samples/
 
 class RunPaths:
-    "The layout of a run folder: `datasets/`, `data/` (latents, reference clips), `models/`, `samples/`."
+    "The layout of a run folder: `datasets/`, `data/` (latents, reference clips), `models/`, `samples/`, `logs/` (TensorBoard)."
     def __init__(self, root='.'): # the run folder (or the working directory, for commands run by hand)
         self.root = Path(root)
     @property
@@ -96,9 +96,12 @@ class RunPaths:
     def models(self): return self.root/'models'
     @property
     def samples(self): return self.root/'samples'
+    @property
+    def logs(self): return self.root/'logs'  # TensorBoard logs, a folder per model (`tensorboard --logdir <run>/logs`)
     def dataset(self, name:str='CardiacNet'): return self.datasets/name
     def model(self, stage:str): return self.models/MODEL_FOLDERS[stage]  # a stage's model folder (`MODEL_FOLDERS`)
     def sample_folder(self, stage:str): return self.samples/SAMPLE_FOLDERS[stage]  # where a stage's samples go (`SAMPLE_FOLDERS`)
+    def log(self, stage:str): return self.logs/MODEL_FOLDERS[stage]  # a stage's model's TensorBoard logs
     @property
     def synthetic(self): return self.dataset('Cardiac-synthetic')  # the synthetic dataset
     def latents(self, name:str='CardiacNet'): return self.data/'latents'/name.lower()
@@ -111,6 +114,7 @@ RUN = RunPaths()  # the run folder of a command run by hand: the working directo
 # %% ../nbs/00_core.ipynb #724a9e3d
 CLASSES = ('ASD', 'Non-ASD', 'Non-PAH', 'PAH')  # index = class_id
 CONDITION = {'ASD': 'ASD', 'Non-ASD': 'ASD', 'Non-PAH': 'PAH', 'PAH': 'PAH'}  # class -> study
+SPLITS = ('TRAIN', 'VAL', 'TEST')  # a dataset's splits (FileList.csv's Split), in order
 
 def class_id(class_name:str, # one of `CLASSES`
              source=None): # the file or folder it came from, named in the error
@@ -323,18 +327,20 @@ def save_config(cfg:dict, # a configuration
     return atomic_write(path, yaml.safe_dump(_plain(cfg), sort_keys=False))
 
 # %% ../nbs/00_core.ipynb #b98916af
-WEIGHTS_NAME = 'diffusion_pytorch_model.safetensors'
+WEIGHTS_NAME, MODEL_CARD = 'diffusion_pytorch_model.safetensors', 'README.md'
 
 def save_model_folder(model, # a diffusers model (ModelMixin): has `save_pretrained`
                       folder, # the model folder (created if needed; other files in it are kept)
-                      config:dict|None=None): # the training configuration, saved as training_config.yaml
-    "Save a diffusers model folder file by file, each renamed into place; returns the folder."
+                      config:dict|None=None, # the training configuration, saved as training_config.yaml
+                      card:str|None=None): # its model card, saved as README.md
+    "Save a diffusers model folder file by file, each renamed into place with config.json last (a folder with it is whole); returns the folder."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=f'.save{TMP_MARK}') as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
-        for name in sorted(os.listdir(tmp), key=lambda n: n == 'config.json'):  # config.json last
+        if config is not None: save_config(config, Path(tmp)/'training_config.yaml')
+        if card is not None: (Path(tmp)/MODEL_CARD).write_text(card)
+        for name in sorted(os.listdir(tmp), key=lambda n: n == 'config.json'):
             os.replace(Path(tmp)/name, folder/name)
-    if config is not None: save_config(config, folder/'training_config.yaml')
     return folder
 
 def load_model_folder(cls, # the diffusers model class expected, e.g. AutoencoderKL

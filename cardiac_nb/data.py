@@ -216,10 +216,10 @@ def write_preview(dataset, # a processed dataset folder
                   rows:pd.DataFrame, # its FileList rows
                   per_class:int=4): # videos shown per class
     "A grid of first frames, a row per class, to check at a glance that the hearts stand the right way up."
-    import matplotlib; matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: drawing a file must leave a notebook's backend and its plots alone
     classes = [c for c in CLASSES if (rows.class_name == c).any()]
-    fig, axs = plt.subplots(len(classes), per_class, figsize=(2 * per_class, 2 * len(classes)), squeeze=False)
+    fig = Figure(figsize=(2 * per_class, 2 * len(classes)))
+    axs = fig.subplots(len(classes), per_class, squeeze=False)
     for r, c in enumerate(classes):
         names = rows[rows.class_name == c].FileName.tolist()[:per_class]
         for i, ax in enumerate(axs[r]):
@@ -231,7 +231,6 @@ def write_preview(dataset, # a processed dataset folder
         axs[r, 0].set_ylabel(c)
     fig.tight_layout()
     with atomic_path(Path(dataset)/'preview.png') as tmp: fig.savefig(tmp, dpi=80)
-    plt.close(fig)
 
 def prepare(folder_path, # the raw CardiacNet root
             output, # the processed dataset folder to write

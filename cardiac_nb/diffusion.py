@@ -12,13 +12,14 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 import numpy as np, torch
 from diffusers import DiffusionPipeline
-from .vae import load_vae, check_vae_fits
+from .vae import load_vae, check_vae_fits, decode_latents, to_uint8
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'SAMPLERS', 'NULL_CLASS', 'ORIGINAL_FLAGS', 'train_scheduler', 'is_flow', 'training_pair',
            'predicted_noise', 'CondDrop', 'DiffusionTraining', 'sampling_scheduler', 'saved_scheduler',
            'sample_generators', 'denoise', 'noised', 'keep_known', 'diffusion_learner', 'fit_and_save', 'class_plan',
-           'sample_seeds', 'guided', 'SamplingSpec', 'sampling_spec', 'saved_training_scheduler', 'LatentPipeline']
+           'sample_seeds', 'guided', 'SamplingSpec', 'sampling_spec', 'preview_spec', 'decoded_previews',
+           'saved_training_scheduler', 'LatentPipeline']
 
 # %% ../nbs/00b_diffusion.ipynb #ebcaf746
 from diffusers import DDPMScheduler, DDIMScheduler, DPMSolverMultistepScheduler, FlowMatchEulerDiscreteScheduler
@@ -155,15 +156,16 @@ def diffusion_learner(dls, # fastai DataLoaders of (x0, *conditions) batches
                       cfg:dict, # the stage's configuration (`scheduler` and `train` sections)
                       output, # the model folder (checkpoint.pt and history.csv go here)
                       drops=(), # one `CondDrop` per condition
-                      what:str='model'): # named in configuration errors
-    "A fastai `Learner` for a diffusion model: noise and targets, condition dropout, clipping, EMA, checkpoints, CSV log."
+                      what:str='model', # named in configuration errors
+                      images=None): # f(learn) -> uint8 samples for TensorBoard's grids (`TensorBoardLog`), or None
+    "A fastai `Learner` for a diffusion model: noise and targets, condition dropout, clipping, EMA, checkpoints, logs."
     from fastai.learner import Learner
     from fastai.callback.training import GradientClip
     t = cfg.train
     scheduler = train_scheduler(cfg.scheduler, f'the {what} configuration')
     learn = Learner(dls, model, loss_func=torch.nn.MSELoss(), opt_func=adamw(t.weight_decay),
                     cbs=[DiffusionTraining(scheduler, drops, t.get('noise_offset', 0.0)), GradientClip(t.grad_clip),
-                         EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
+                         EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'), *training_logs(cfg, output, images)])
     learn.noise_scheduler = scheduler
     if mixed_precision(dls.device) == 'bf16': learn.to_bf16()
     return learn
@@ -173,11 +175,13 @@ def fit_and_save(learn, # a Learner from one of the stages' `*_learner` function
                  output, # the model folder
                  cfg:dict, # the configuration (epochs and lr are read from `train`)
                  resume:bool=True, # go on from output/checkpoint.pt
-                 show_progress:bool=True):
-    "Train (resuming if asked), then save the EMA weights as a diffusers folder with scheduler and configuration."
+                 show_progress:bool=True,
+                 card:CardSpec|None=None, data=None): # the model card's spec, and the folder it learned from (FileList.csv)
+    "Train (resuming if asked), then save the EMA weights as a diffusers folder with scheduler, configuration and model card."
     fit_resumable(learn, output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress, warmup=cfg.train.get('warmup'))
+    text = None if card is None else model_card(card, output, training_data(data), {}, [], cfg)
     with learn.ema.averaged() as model:
-        save_model_folder(model.unet.float(), output, config=cfg)
+        save_model_folder(model.unet.float(), output, config=cfg, card=text)
     learn.noise_scheduler.save_pretrained(output)
     return learn
 
@@ -250,6 +254,23 @@ def sampling_spec(config, # the model's configuration YAML (or training_config.y
     if objective != mode: raise CardiacError(config, f'trains a {objective} model but --sampling_mode is {mode}', f'pass --sampling_mode {objective}')
     sampler = sampler or ('flow_euler' if mode == 'flow_matching' else 'ddim' if ddim else 'ddpm')
     return SamplingSpec(sampler=sampler, **{ORIGINAL_FLAGS[k]: v for k, v in flags.items()})
+
+def preview_spec(scheduler, # the training scheduler (`train_scheduler`)
+                 sample_cfg:dict, # the configuration's `sample` section: its `num_steps`
+                 **kw) -> SamplingSpec: # other `SamplingSpec` fields
+    "The `SamplingSpec` of a quick look at a model while it trains: DPM-Solver++ (flow-matching Euler for a flow model) at the configuration's steps."
+    return SamplingSpec('flow_euler' if is_flow(scheduler) else 'dpmpp', sample_cfg.num_steps, **kw)
+
+def decoded_previews(vae, # the VAE folder that decodes them (loaded when the first grid is due)
+                     latents): # f(learn) -> (N,4,h,w) latent frames drawn with the learner's model
+    "For `TensorBoardLog`: f(learn) -> the frames of `latents(learn)` decoded, (N,1,H,W) uint8."
+    if not (Path(vae)/'config.json').is_file():
+        raise CardiacError(vae, "is not a VAE folder, and TensorBoard's grids of samples need one to decode them", 'pass --vae, or --log csv')
+    decoder = []
+    def draw(learn):
+        if not decoder: decoder.append(load_vae(vae, learn.dls.device))
+        return torch.from_numpy(to_uint8(decode_latents(decoder[0], latents(learn).to(decoder[0].device))))[:, None]
+    return draw
 
 # %% ../nbs/00b_diffusion.ipynb #ca371e49
 def saved_training_scheduler(saved_config:dict): # a training scheduler's saved configuration (`saved_scheduler`)

@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import bool_arg
 from .data import read_filelist
+from .train import read_model_card, write_model_card
 from .fidelity import FidelityInputs, Compute, reconstruct_videos, fidelity, motion_audit
 from .downstream import TrainRun, downstream
 from .report import plot_loss_curves, write_mosaic, plot_privacy_scores, plot_roc, claims, report_markdown
 
 # %% auto #0
-__all__ = ['SECTIONS', 'score_summary', 'share_above_median', 'privacy_audit', 'run_seconds', 'EvalInputs', 'evaluate',
-           'evaluate_cli']
+__all__ = ['SECTIONS', 'score_summary', 'share_above_median', 'privacy_audit', 'run_seconds', 'EvalInputs', 'model_cards',
+           'refresh_model_cards', 'evaluate', 'evaluate_cli']
 
 # %% ../nbs/07_evaluate.ipynb #b373318d
 def score_summary(scores) -> dict: # best-match scores
@@ -97,13 +98,31 @@ def _vae_section(vae, real, cfg, device):
     test = VideoFrames(real, 'TEST', frame_step=cfg.frame_step)
     return reconstruction_quality(load_vae(vae, device), torch.stack([test[i][0] for i in range(len(test))]))
 
+def model_cards() -> dict:
+    "The `CardSpec` of every model a run trains, by stage (`MODEL_FOLDERS`)."
+    from cardiac_nb.vae import VAE_CARD
+    from cardiac_nb.lidm import LIDM_CARD
+    from cardiac_nb.privacy import REID_CARD
+    from cardiac_nb.lvdm import LVDM_CARD
+    return {c.stage: c for c in (VAE_CARD, LIDM_CARD, REID_CARD, LVDM_CARD)}
+
+def refresh_model_cards(folders:dict, # stage -> its model folder; a folder without a card (README.md) is left alone
+                        rows:list) -> list: # the run's claim (`claims`): each row names the models it speaks for
+    "Rewrite each model's card with the rows of the claim that speak for it; returns the folders rewritten."
+    specs, done = model_cards(), []
+    for stage, folder in folders.items():
+        if folder is None or not (Path(folder)/MODEL_CARD).is_file(): continue
+        mine = [{k: v for k, v in r.items() if k != 'models'} for r in rows if stage in r['models']]
+        done.append(write_model_card(specs[stage], folder, run=json.loads(json.dumps(mine))).parent)
+    return done
+
 def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + FileList.csv with Split)
              output, # the run folder: metrics.json, report.md, figures/, models/classification/, datasets/CardiacNet-reconstructed
              cfg:dict, # the evaluation configuration (`load_config`)
              inputs:EvalInputs|None=None, # the models, latents, audit and detectors the sections read
              sections=SECTIONS, profile:str|None=None, # the sections to run; the profile, recorded in metrics.json
              compute:Compute|None=None): # device (default: the best available), seed, progress bars (default: shown)
-    "The VAE, fidelity, motion, privacy and usefulness of `synthetic` against `real`, and the claim's table: writes metrics.json and report.md."
+    "The VAE, fidelity, motion, privacy and usefulness of `synthetic` against `real`, and the claim's table: writes metrics.json, report.md and the rows of the models' cards."
     c, i = compute or Compute(progress=True), inputs or EvalInputs()
     output, dev, seed = Path(output), default_device(c.device), c.seed
     unknown = [s for s in sections if s not in SECTIONS]
@@ -142,6 +161,8 @@ def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + Fi
     rel = {k: str(Path(v).relative_to(output)) for k, v in figs.items() if v is not None}
     atomic_write(output/'metrics.json', json.dumps(metrics, indent=2))
     atomic_write(output/'report.md', report_markdown(metrics, rel))
+    models = {s: RunPaths(output).model(s) for s in model_cards()}   # a run's models, or the ones given
+    refresh_model_cards({**models, 'vae': i.vae or models['vae'], 'reidentification': i.reid or models['reidentification']}, metrics['claims'])
     return metrics
 
 # %% ../nbs/07_evaluate.ipynb #3cf234dc

@@ -18,15 +18,13 @@ from .heartbeat import draw_heart_rates
 from .lvdm import LVDMPipeline, read_conditioning, generate_videos, MOTION_TOLERANCE_BPM
 
 # %% auto #0
-__all__ = ['SPLITS', 'MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work',
-           'guard_settings', 'SyntheticSpec', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents',
-           'choose_videos', 'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
+__all__ = ['MAX_TOP_UPS', 'SYNTHETIC_COLUMNS', 'parse_split', 'split_counts', 'synthetic_split', 'default_work', 'guard_settings',
+           'SyntheticSpec', 'lidm_draw', 'class_shares', 'class_top_up', 'privacy_compliant_latents', 'choose_videos',
+           'video_seeds', 'link_or_copy', 'place_video', 'synthetic_filelist', 'reference_names',
            'find_reference_names', 'motion_check', 'SyntheticInputs', 'make_synthetic', 'generation_settings',
            'model_digest', 'data_card', 'synthetic_cli']
 
 # %% ../nbs/06_generate.ipynb #97724b38
-SPLITS = ('TRAIN', 'VAL', 'TEST')
-
 def parse_split(split:str): # TRAIN,VAL,TEST as counts (457,97,101) or fractions (0.7,0.15,0.15)
     "The three numbers of `--split`, and whether they are counts (True) or fractions (False)."
     try: values = [float(v) for v in str(split).split(',')]

@@ -15,8 +15,8 @@ from .data import dataloaders
 from .vae import LatentFrames, decode_latents, to_uint8, save_latents, LATENT_CHANNELS
 
 # %% auto #0
-__all__ = ['SAMPLE_COLUMNS', 'LatentUNet', 'new_lidm', 'lidm_learner', 'train_lidm', 'lidm_train_cli', 'load_lidm', 'sample_lidm',
-           'LIDMPipeline', 'write_samples', 'lidm_sample_cli']
+__all__ = ['LIDM_CARD', 'SAMPLE_COLUMNS', 'LatentUNet', 'new_lidm', 'lidm_previews', 'lidm_learner', 'train_lidm',
+           'lidm_train_cli', 'load_lidm', 'sample_lidm', 'LIDMPipeline', 'write_samples', 'lidm_sample_cli']
 
 # %% ../nbs/03_lidm.ipynb #644e0e77
 class LatentUNet(nn.Module):
@@ -34,19 +34,44 @@ def new_lidm(model_cfg:dict): # the configuration's `model` section (UNet2DModel
                        num_class_embeds=len(CLASSES) + 1, **model_cfg)
 
 # %% ../nbs/03_lidm.ipynb #94a71d44
+LIDM_CARD = CardSpec('lidm', 'Echo latent image diffusion model (LIDM)',
+    "A class-conditional diffusers `UNet2DModel` over the VAE's 4x14x14 latents: it draws a latent heart frame of a class "
+    '(ASD, Non-ASD, Non-PAH, PAH), which the privacy filter checks and the LVDM animates. TRAIN frames train it, VAL frames validate it.',
+    'cardiac_nb.lidm.LIDMPipeline',
+    "from diffusers import UNet2DModel\nunet = UNet2DModel.from_pretrained('{folder}')  # the diffusers model alone (16x16 input: latents padded)\n\n"
+    "from cardiac_nb.lidm import LIDMPipeline\nfrom cardiac_nb.diffusion import SamplingSpec\n"
+    "pipe = LIDMPipeline.from_folders('{folder}', 'vae')  # and the VAE folder it was trained on\n"
+    "frames = pipe([0, 3], SamplingSpec('dpmpp', 25, guidance_scale=1.5), output_type='uint8')  # an ASD and a PAH frame",
+    ('latent-diffusion', 'class-conditional', 'image-generation'))
+
+def lidm_previews(vae, # the VAE folder that decodes the samples (`decoded_previews`)
+                  cfg:dict, # the configuration: `sample.num_steps` and `sample.guidance_scale`
+                  seed:int=0): # the grid's seeds: the same at every grid, so grids compare
+    "For `TensorBoardLog`: f(learn) -> two samples of every class drawn with the averaged weights, decoded, (8,1,112,112) uint8."
+    classes = [c for c in range(len(CLASSES)) for _ in (0, 1)]
+    seeds = sample_seeds(seed, len(classes))
+    def latents(learn):
+        from cardiac_nb.lidm import sample_lidm  # defined under Sampling, below
+        spec = preview_spec(learn.noise_scheduler, cfg.sample, guidance_scale=cfg.sample.guidance_scale, batch_size=len(classes))
+        with learn.ema.averaged() as model: return sample_lidm(model, learn.noise_scheduler, classes, seeds, spec, progress=False)
+    return decoded_previews(vae, latents)
+
 def lidm_learner(latents, # the latents folder (Latents/, FileList.csv with Split)
                  cfg:dict, # the configuration
                  output, # the model folder (checkpoint.pt, history.csv go here)
-                 device=None): # training device
+                 device=None, # training device
+                 vae=None): # the VAE folder: decodes TensorBoard's grids of samples (`lidm_previews`)
     "A fastai `Learner` that trains a fresh LIDM on TRAIN latent frames, dropping the class to the null class at `cond_dropout`."
     t = cfg.train
     dls = dataloaders(latents, bs=t.batch_size, frame_step=t.frame_step, num_workers=t.num_workers, device=device, source=LatentFrames)
-    return diffusion_learner(dls, LatentUNet(new_lidm(cfg.model)), cfg, output, [CondDrop(t.cond_dropout, NULL_CLASS)], 'LIDM')
+    images = lidm_previews(vae, cfg) if vae is not None else None
+    return diffusion_learner(dls, LatentUNet(new_lidm(cfg.model)), cfg, output, [CondDrop(t.cond_dropout, NULL_CLASS)], 'LIDM', images)
 
-def train_lidm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
-    "Train the LIDM on a latents folder's TRAIN frames and save it; returns the Learner."
+def train_lidm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True,
+               vae=None): # the VAE folder, for TensorBoard's grids of samples
+    "Train the LIDM on a latents folder's TRAIN frames and save it with its card; returns the Learner."
     Path(output).mkdir(parents=True, exist_ok=True)
-    return fit_and_save(lidm_learner(latents, cfg, output, device), output, cfg, resume, show_progress)
+    return fit_and_save(lidm_learner(latents, cfg, output, device, vae), output, cfg, resume, show_progress, LIDM_CARD, latents)
 
 @cli
 def lidm_train_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM configuration YAML
@@ -57,11 +82,13 @@ def lidm_train_cli(config:str='configs/lidm/cardiacnet.yaml', # the LIDM configu
                    resume:bool_arg=True, # go on from output/checkpoint.pt when present
                    device:str=None, # cpu, cuda, cuda:1 (default: the best available)
                    seed:int=0, # training seed
+                   log:str=None, # tensorboard: also TensorBoard logs (loss, learning rate, decoded samples) in logs/<model> beside models/; csv: history.csv only (default: as the configuration says)
+                   vae:str=str(RUN.model('vae')), # the VAE folder: decodes TensorBoard's grids of samples
                    set:str=None): # more overrides, comma-separated key=value (e.g. train.lr=1e-4)
-    "Train the class-conditional latent image diffusion model on encoded CardiacNet latents with fastai."
-    cfg = cli_config(config, profile, epochs, set)
+    "Train the class-conditional latent image diffusion model on encoded CardiacNet latents with fastai; saves it with its model card."
+    cfg = cli_config(config, profile, epochs, set, log_overrides(log))
     seed_everything(seed)
-    train_lidm(data, output, cfg, resume, device)
+    train_lidm(data, output, cfg, resume, device, vae=vae if cfg.log.tensorboard else None)
     print(f'{output}: LIDM saved; losses in {output}/history.csv')
 
 # %% ../nbs/03_lidm.ipynb #54bcdfe3

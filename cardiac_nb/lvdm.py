@@ -20,10 +20,11 @@ from .diffusion import *
 from .heartbeat import *
 
 # %% auto #0
-__all__ = ['MOTION_TOLERANCE_BPM', 'LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_motion', 'motion_std',
-           'lvdm_learner', 'target_std', 'train_heart_rates', 'train_lvdm', 'lvdm_train_cli', 'guidance_passes',
-           'phase_passes', 'video_guided', 'load_lvdm', 'interpolate_frames', 'frame_factor', 'sample_lvdm',
-           'LVDMPipeline', 'Conditioning', 'read_conditioning', 'redraw_seed', 'generate_videos', 'lvdm_sample_cli']
+__all__ = ['LVDM_CARD', 'MOTION_TOLERANCE_BPM', 'LatentVideoUNet', 'new_lvdm', 'LatentClips', 'to_motion', 'from_motion',
+           'motion_std', 'lvdm_previews', 'lvdm_learner', 'target_std', 'train_heart_rates', 'train_lvdm',
+           'lvdm_train_cli', 'guidance_passes', 'phase_passes', 'video_guided', 'load_lvdm', 'interpolate_frames',
+           'frame_factor', 'sample_lvdm', 'LVDMPipeline', 'Conditioning', 'read_conditioning', 'redraw_seed',
+           'generate_videos', 'lvdm_sample_cli']
 
 # %% ../nbs/05_lvdm.ipynb #31656ea8
 class LatentVideoUNet(nn.Module):
@@ -125,17 +126,47 @@ def motion_std(latents, # a latents folder (Latents/, FileList.csv with Split)
     return (total / count) ** 0.5
 
 # %% ../nbs/05_lvdm.ipynb #361776cc
+LVDM_CARD = CardSpec('lvdm', 'Echo latent video diffusion model (LVDM)',
+    "A diffusers `UNetSpatioTemporalConditionModel` over latent clips (T x 4x14x14): it animates a latent heart frame into "
+    "a video of its class, each frame given its cardiac phase, in overlapping windows. TRAIN videos train it, VAL videos validate it.",
+    'cardiac_nb.lvdm.LVDMPipeline',
+    "from cardiac_nb.lvdm import LVDMPipeline\nfrom cardiac_nb.diffusion import SamplingSpec\n"
+    "pipe = LVDMPipeline.from_folders('{folder}', 'vae')  # and the VAE folder it was trained on\n"
+    "# the UNet carries a phase embedding that cardiac_nb.lvdm.load_lvdm attaches: load it so, not with a bare from_pretrained\n"
+    "# pipe(frames, class_ids, SamplingSpec('ddim', 12, frames=64, fps=32)): (N,4,14,14) latent images -> latent videos",
+    ('video-diffusion', 'image-to-video', 'class-conditional'))
+
+def lvdm_previews(vae, # the VAE folder that decodes the frames (`decoded_previews`)
+                  latents, # the latents folder: the first frames of its VAL videos are animated
+                  cfg:dict, # the configuration: `sample.num_steps` and `sample.phase_guidance_scale`
+                  n:int=4, seed:int=0): # how many videos, and their seeds (the same at every grid, so grids compare)
+    "For `TensorBoardLog`: f(learn) -> the first frames of up to `n` VAL videos animated for one window with the averaged weights, 8 frames of each decoded, (8n,1,112,112) uint8."
+    shown = []
+    def frames(learn):
+        from cardiac_nb.lvdm import sample_lvdm  # defined under Sampling, below
+        if not shown:
+            lf = LatentFrames(latents, 'VAL'); k = min(n, len(lf.df))
+            shown.extend([torch.stack([lf.video(v)[0] for v in range(k)]), lf.df.class_id.tolist()[:k]])
+        images, classes = shown
+        with learn.ema.averaged() as model:
+            spec = preview_spec(learn.noise_scheduler, cfg.sample, frames=model.window, batch_size=len(classes),
+                                phase_guidance_scale=cfg.sample.get('phase_guidance_scale', 1.0))
+            video = sample_lvdm(model, learn.noise_scheduler, images, classes, sample_seeds(seed, len(classes)), spec, progress=False)
+        return video[:, np.linspace(0, video.shape[1] - 1, 8).round().astype(int)].flatten(0, 1)
+    return decoded_previews(vae, frames)
+
 def lvdm_learner(latents, # the latents folder (Latents/, FileList.csv with Split)
                  cfg:dict, # the configuration
                  output, # the model folder (checkpoint.pt, history.csv go here)
-                 device=None): # training device
+                 device=None, # training device
+                 vae=None): # the VAE folder: decodes TensorBoard's grids of samples (`lvdm_previews`)
     "A fastai `Learner` that trains a fresh LVDM on random TRAIN clips, dropping frame and class independently."
     t, std, rates = cfg.train, target_std(latents, cfg), train_heart_rates(latents, cfg)
     dls = dataloaders(latents, bs=t.batch_size, n_frames=t.frames, stride=t.stride, num_workers=t.num_workers, device=device,
                       source=partial(LatentClips, clips_per_video=t.clips_per_video, motion_std=std, cond_frame=t.cond_frame, phase=rates is not None))
     drops = [CondDrop(t.frame_dropout, 0), CondDrop(t.cond_dropout, NULL_CLASS)]  # the phase is never dropped
     net = LatentVideoUNet(new_lvdm(cfg.model, t.frames, rates is not None), std, t.cond_frame, rates, 32 / t.stride)
-    return diffusion_learner(dls, net, cfg, output, drops, 'LVDM')
+    return diffusion_learner(dls, net, cfg, output, drops, 'LVDM', lvdm_previews(vae, latents, cfg) if vae is not None else None)
 
 def target_std(latents, # the latents folder the model trains on
                cfg:dict) -> float|None: # the LVDM configuration: `train.target`, `train.cond_frame` and `train.motion_std`
@@ -157,10 +188,11 @@ def train_heart_rates(latents, # the latents folder the model trains on
     if t.get('heart_rates') is None: t.heart_rates = class_heart_rates(latents, 'TRAIN')
     return dict(t.heart_rates)
 
-def train_lvdm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True):
-    "Train the LVDM on a latents folder's TRAIN videos and save it; returns the Learner."
+def train_lvdm(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True,
+               vae=None): # the VAE folder, for TensorBoard's grids of samples (`lvdm_previews`)
+    "Train the LVDM on a latents folder's TRAIN videos and save it with its card; returns the Learner."
     Path(output).mkdir(parents=True, exist_ok=True)
-    return fit_and_save(lvdm_learner(latents, cfg, output, device), output, cfg, resume, show_progress)
+    return fit_and_save(lvdm_learner(latents, cfg, output, device, vae), output, cfg, resume, show_progress, LVDM_CARD, latents)
 
 @cli
 def lvdm_train_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM configuration YAML
@@ -171,11 +203,13 @@ def lvdm_train_cli(config:str='configs/lvdm/cardiacnet.yaml', # the LVDM configu
                    resume:bool_arg=True, # go on from output/checkpoint.pt when present
                    device:str=None, # cpu, cuda, cuda:1 (default: the best available)
                    seed:int=0, # training seed
+                   log:str=None, # tensorboard: also TensorBoard logs (loss, learning rate, decoded samples) in logs/<model> beside models/; csv: history.csv only (default: as the configuration says)
+                   vae:str=str(RUN.model('vae')), # the VAE folder: decodes TensorBoard's grids of samples
                    set:str=None): # more overrides, comma-separated key=value (e.g. train.frames=32)
-    "Train the latent video diffusion model on encoded CardiacNet latents with fastai."
-    cfg = cli_config(config, profile, epochs, set)
+    "Train the latent video diffusion model on encoded CardiacNet latents with fastai; saves it with its model card."
+    cfg = cli_config(config, profile, epochs, set, log_overrides(log))
     seed_everything(seed)
-    train_lvdm(data, output, cfg, resume, device)
+    train_lvdm(data, output, cfg, resume, device, vae=vae if cfg.log.tensorboard else None)
     print(f'{output}: LVDM saved; losses in {output}/history.csv')
 
 # %% ../nbs/05_lvdm.ipynb #fcfddb28

@@ -31,14 +31,14 @@ _RUN = RunPaths('.')
 
 STAGES = (
     Stage('data', '01_data.ipynb', _in_run(_RUN.root/'CardiacNet', _RUN.dataset(), _RUN.reference()), _in_run(_RUN.dataset()/'FileList.csv')),
-    Stage('vae', '02_vae.ipynb', _in_run(_RUN.model('vae'), _RUN.latents()), _in_run(_RUN.model('vae')/'config.json', _RUN.latents()/'FileList.csv'),
+    Stage('vae', '02_vae.ipynb', _in_run(_RUN.model('vae'), _RUN.latents(), _RUN.log('vae')), _in_run(_RUN.model('vae')/'config.json', _RUN.latents()/'FileList.csv'),
           ('cardiac-vae-train', '--dataset', *_in_run(_RUN.dataset(), _RUN.model('vae')))),
-    Stage('lidm', '03_lidm.ipynb', _in_run(_RUN.model('lidm'), _RUN.sample_folder('lidm')), _in_run(_RUN.model('lidm')/'config.json'),
-          ('cardiac-lidm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lidm')))),
-    Stage('privacy', '04_privacy.ipynb', _in_run(_RUN.model('reidentification')), _in_run(_RUN.model('reidentification')/'threshold.json'),
+    Stage('lidm', '03_lidm.ipynb', _in_run(_RUN.model('lidm'), _RUN.sample_folder('lidm'), _RUN.log('lidm')), _in_run(_RUN.model('lidm')/'config.json'),
+          ('cardiac-lidm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lidm')), '--vae', *_in_run(_RUN.model('vae')))),
+    Stage('privacy', '04_privacy.ipynb', _in_run(_RUN.model('reidentification'), _RUN.log('reidentification')), _in_run(_RUN.model('reidentification')/'threshold.json'),
           ('cardiac-privacy-train', '--data', *_in_run(_RUN.latents(), _RUN.model('reidentification')), '--vae', *_in_run(_RUN.model('vae')))),
-    Stage('lvdm', '05_lvdm.ipynb', _in_run(_RUN.model('lvdm'), _RUN.sample_folder('lvdm')), _in_run(_RUN.model('lvdm')/'config.json'),
-          ('cardiac-lvdm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lvdm')))),
+    Stage('lvdm', '05_lvdm.ipynb', _in_run(_RUN.model('lvdm'), _RUN.sample_folder('lvdm'), _RUN.log('lvdm')), _in_run(_RUN.model('lvdm')/'config.json'),
+          ('cardiac-lvdm-train', '--data', *_in_run(_RUN.latents(), _RUN.model('lvdm')), '--vae', *_in_run(_RUN.model('vae')))),
     Stage('generate', '06_generate.ipynb', _in_run(_RUN.synthetic, _RUN.sample_folder('generate')), _in_run(_RUN.synthetic/'FileList.csv')),
     Stage('evaluate', '07_evaluate.ipynb', _in_run(_RUN.dataset('CardiacNet-reconstructed'), _RUN.model('classification'), _RUN.root/'figures',
                                                    _RUN.root/'metrics.json', _RUN.root/'report.md'), _in_run(_RUN.root/'report.md', _RUN.root/'metrics.json')),
@@ -80,7 +80,8 @@ class Profile:
 
 def load_profile(profile:str, # a profile name or YAML file
                  nbs, # the folder of the stage notebooks
-                 stages=STAGES) -> Profile: # the pipeline's stages
+                 stages=STAGES, # the pipeline's stages
+                 given:dict|None=None) -> Profile: # parameters from the command line (e.g. log), for every stage that has them
     "A profile checked against the notebooks' parameters cells."
     path = profile_file(profile)
     cfg = yaml.safe_load(path.read_text()) or {}
@@ -89,7 +90,7 @@ def load_profile(profile:str, # a profile name or YAML file
     names = {s.name: s for s in stages}
     bad = [k for k in (cfg.get('stages') or {}) if k not in names]
     if bad: raise CardiacError(path, f'stages.{bad[0]}: no such stage', f'the stages are {list(names)}')
-    common, per_stage, declared = cfg.get('parameters') or {}, {}, set()
+    common, per_stage, declared = {**(cfg.get('parameters') or {}), **(given or {})}, {}, set()
     for s in stages:
         known = notebook_parameters(Path(nbs)/s.notebook); declared |= set(known)
         own = (cfg.get('stages') or {}).get(s.name) or {}
@@ -108,7 +109,7 @@ def output_digest(run_dir, # the run folder
     run_dir, h = Path(run_dir), hashlib.sha256()
     for rel in paths:
         p = run_dir/rel
-        files = sorted(f for f in p.rglob('*') if f.is_file()) if p.is_dir() else [p] if p.is_file() else []
+        files = sorted(f for f in p.rglob('*') if f.is_file() and f.name != MODEL_CARD) if p.is_dir() else [p] if p.is_file() else []
         h.update(f'{rel}:{len(files)}\n'.encode())
         for f in files:
             st = f.stat(); h.update(f'{f.relative_to(run_dir)} {st.st_size} {st.st_mtime_ns}\n'.encode())
@@ -173,7 +174,7 @@ def train_command(stage:Stage, nbs, run_dir, # the stage, the notebooks' folder,
     args = [_program(launcher[0]), *launcher[1:], _program(cmd), '--config', str(config), flag, str(Path(run_dir)/data),
             '--output', str(Path(run_dir)/model), '--seed', str(parameters.get('seed', 0))]
     for f, p in zip(more[::2], more[1::2]): args += [f, str(Path(run_dir)/p)]
-    for key in ('profile', 'epochs'):
+    for key in ('profile', 'epochs', 'log'):
         if parameters.get(key): args += [f'--{key}', str(parameters[key])]
     return args
 
@@ -185,7 +186,7 @@ def _environment() -> dict:
     return dict(cardiac_nb=cardiac_nb.__version__, python=platform.python_version(), torch=torch.__version__,
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'cpu ({os.cpu_count()} cores)')
 
-def _checked(profile, out, force, stop_after, nbs, stages):
+def _checked(profile, out, force, stop_after, nbs, stages, log=None):
     "The notebooks' folder, the run folder, the checked profile and the stages to go through, or a `CardiacError`."
     nbs, run_dir = Path(nbs or project_root()/'nbs').resolve(), Path(out).resolve()
     if not (nbs/stages[0].notebook).is_file():
@@ -193,12 +194,15 @@ def _checked(profile, out, force, stop_after, nbs, stages):
     names = [s.name for s in stages]
     for s in [*force, *([stop_after] if stop_after else [])]:
         if s not in names: raise CardiacError(None, f'unknown stage {s!r}', f'the stages are {names}')
-    return nbs, run_dir, load_profile(profile, nbs, stages), stages[:names.index(stop_after) + 1] if stop_after else stages
+    from cardiac_nb.train import LOGS
+    if log is not None and log not in LOGS: raise CardiacError(None, f'--log {log!r} is not a kind of log', f'pass one of {list(LOGS)}')
+    prof = load_profile(profile, nbs, stages, {'log': log} if log else None)
+    return nbs, run_dir, prof, stages[:names.index(stop_after) + 1] if stop_after else stages
 
 def plan_pipeline(profile:str='smoke', out='runs/smoke', force=(), stop_after:str|None=None, nbs=None, # as `run_pipeline`
-                  stages=STAGES) -> list:
+                  stages=STAGES, log:str|None=None) -> list:
     "What `run_pipeline` would do, doing nothing: per stage, its notebook, the parameters it would get, and why it would run (None: done, skipped)."
-    nbs, run_dir, prof, todo = _checked(profile, out, force, stop_after, nbs, stages)
+    nbs, run_dir, prof, todo = _checked(profile, out, force, stop_after, nbs, stages, log)
     info = json.loads((run_dir/'run.json').read_text()) if (run_dir/'run.json').is_file() else {}
     upstream, plan, redo = hashlib.sha256(), [], False
     for s in todo:
@@ -216,9 +220,10 @@ def run_pipeline(profile:str='smoke', # a profile name (configs/profiles/) or YA
                  nbs=None, # the stage notebooks' folder (default: the project's nbs/)
                  stages=STAGES, # the stages, in order
                  progress:bool=True, # papermill's cell progress bars
-                 launch:str|None=None) -> dict: # a launcher for the training commands (default: the profile's `launch`)
+                 launch:str|None=None, # a launcher for the training commands (default: the profile's `launch`)
+                 log:str|None=None) -> dict: # tensorboard: every training stage also writes TensorBoard logs into <out>/logs (default: the profile's)
     "Run the stage notebooks in order into `out` with a profile's parameters, skipping finished stages; returns run.json."
-    nbs, run_dir, prof, todo = _checked(profile, out, force, stop_after, nbs, stages)
+    nbs, run_dir, prof, todo = _checked(profile, out, force, stop_after, nbs, stages, log)
     launch = launch or prof.launch
     run_dir.mkdir(parents=True, exist_ok=True)
     lock = open(run_dir/'.pipeline.lock', 'w')
@@ -269,11 +274,12 @@ def pipeline_cli(profile:str='smoke', # smoke, proof, small, paper, or a profile
                  stop_after:str=None, # the last stage to run (default: all of them)
                  nbs:str=None, # the stage notebooks' folder (default: the project's nbs/)
                  launch:str=None, # train the training stages under this launcher, e.g. 'accelerate launch --multi_gpu --num_processes 8'
+                 log:str=None, # tensorboard: the training stages also write TensorBoard logs into <out>/logs (tensorboard --logdir <out>/logs); csv: history.csv only (default: the profile's)
                  plan:store_true=False, # only say what would run, with which parameters and why, and run nothing
                  quiet:bool=False): # no papermill cell progress bars
     "Run the pipeline, stage notebooks 01..07, with papermill into a run folder; a re-run skips what is finished."
     force = [s.strip() for s in (force or '').split(',') if s.strip()]
-    if not plan: run_pipeline(profile, out, force, stop_after, nbs, progress=not quiet, launch=launch); return  # a console script exits 1 on a returned dict
-    for i, p in enumerate(plan_pipeline(profile, out, force, stop_after, nbs)):
+    if not plan: run_pipeline(profile, out, force, stop_after, nbs, progress=not quiet, launch=launch, log=log); return  # a console script exits 1 on a returned dict
+    for i, p in enumerate(plan_pipeline(profile, out, force, stop_after, nbs, log=log)):
         print(f"[{i + 1}] {p['stage']:<9} {p['notebook']:<18} {'run: ' + p['reason'] if p['reason'] else 'done: skip'}; "
               + ', '.join(f'{k}={v}' for k, v in p['parameters'].items()))

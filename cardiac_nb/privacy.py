@@ -20,10 +20,10 @@ from fastprogress.fastprogress import progress_bar
 from .vae import LatentFrames, load_latents, load_vae, encode_frames, decode_latents, LATENT_CHANNELS
 
 # %% auto #0
-__all__ = ['NEAR_DUPLICATES', 'PIXEL_CHANGES', 'ReidNet', 'correlation', 'augment', 'near_duplicate', 'pixel_views', 'FramePairs',
-           'supcon_loss', 'PairEmbedder', 'reid_learner', 'embed', 'embed_videos', 'privacy_threshold', 'reid_auc',
-           'load_reid', 'set_threshold', 'train_reid', 'privacy_train_cli', 'read_synthetic', 'reference_embeddings',
-           'best_matches', 'apply_privacy', 'privacy_apply_cli', 'plant_copies']
+__all__ = ['NEAR_DUPLICATES', 'PIXEL_CHANGES', 'REID_CARD', 'ReidNet', 'correlation', 'augment', 'near_duplicate', 'pixel_views',
+           'FramePairs', 'supcon_loss', 'PairEmbedder', 'reid_learner', 'embed', 'embed_videos', 'privacy_threshold',
+           'reid_auc', 'load_reid', 'set_threshold', 'train_reid', 'privacy_train_cli', 'read_synthetic',
+           'reference_embeddings', 'best_matches', 'apply_privacy', 'privacy_apply_cli', 'plant_copies']
 
 # %% ../nbs/04_privacy.ipynb #7c73b96a
 class ReidNet(ModelMixin, ConfigMixin):
@@ -143,7 +143,7 @@ def reid_learner(latents, # the latents folder (TRAIN pairs train, VAL pairs val
                  output, # the model folder (checkpoint.pt, history.csv)
                  device=None,
                  vae=None): # the VAE folder, for views changed in pixels (`train.pixel_views`)
-    "A fastai `Learner` training a fresh `ReidNet` contrastively, with clipping, checkpoints and a CSV log."
+    "A fastai `Learner` training a fresh `ReidNet` contrastively, with clipping, checkpoints and its logs (`training_logs`)."
     t = cfg.train
     dev = default_device(device)
     bank = None
@@ -156,7 +156,7 @@ def reid_learner(latents, # the latents folder (TRAIN pairs train, VAL pairs val
                       TfmdDL(valid, bs=min(t.batch_size, len(valid)), device=dev))
     return Learner(dls, PairEmbedder(ReidNet(channels=tuple(cfg.model.channels), embedding_dim=cfg.model.embedding_dim)),
                    loss_func=partial(supcon_loss, temperature=t.temperature), opt_func=adamw(t.weight_decay),
-                   cbs=[GradientClip(t.grad_clip), Checkpoint(Path(output)/'checkpoint.pt'), CSVLog(Path(output)/'history.csv')])
+                   cbs=[GradientClip(t.grad_clip), Checkpoint(Path(output)/'checkpoint.pt'), *training_logs(cfg, output)])
 
 # %% ../nbs/04_privacy.ipynb #3c9e82bb
 @torch.inference_mode()
@@ -212,15 +212,29 @@ def set_threshold(model:ReidNet, latents, folder, cutoff_percentile:float=95, re
     atomic_write(Path(folder)/'threshold.json', json.dumps(info, indent=2))
     return info
 
+REID_CARD = CardSpec('reidentification', 'Echo re-identification model (privacy filter)',
+    "A small convolutional `ReidNet` (diffusers `ModelMixin`) that embeds a latent frame so that frames of one patient's video "
+    'correlate and frames of two patients do not. The privacy stage drops every synthetic latent whose best correlation with a '
+    'TRAIN video reaches `threshold.json`, set from real TRAIN and TEST videos. TRAIN videos train it, VAL videos validate it.',
+    'cardiac_nb.privacy.apply_privacy',
+    "from cardiac_nb.privacy import ReidNet, load_reid, embed\nnet = ReidNet.from_pretrained('{folder}')  # the network alone (a diffusers ModelMixin)\n"
+    "model, threshold = load_reid('{folder}')  # the network and threshold.json\n"
+    "# embed(model, latents) -> unit embeddings; their correlation >= threshold['threshold'] marks a latent too close to a patient",
+    ('re-identification', 'privacy-filter'))
+
 def train_reid(latents, output, cfg:dict, resume:bool=True, device=None, show_progress:bool=True,
                vae=None): # the VAE folder, for views changed in pixels (`train.pixel_views`)
-    "Train the re-identification model, save it, and set its threshold from real data; returns the threshold info."
+    "Train the re-identification model, save it with its card, and set its threshold from real data; returns the threshold info."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
     learn = fit_resumable(reid_learner(latents, cfg, output, device, vae), output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress,
                   warmup=cfg.train.get('warmup'))
-    model = learn.model.net.eval()
-    save_model_folder(model, output, config=cfg)
-    return set_threshold(model, latents, output, cfg.threshold.cutoff_percentile, cfg.threshold.reference_frames)
+    model, data = learn.model.net.eval(), training_data(latents)
+    save_model_folder(model, output, config=cfg, card=model_card(REID_CARD, output, data, {}, [], cfg))
+    info = set_threshold(model, latents, output, cfg.threshold.cutoff_percentile, cfg.threshold.reference_frames)
+    figures = {'held-out re-identification AUC (TEST frames of one video vs two)': info['test_auc'],
+               f"threshold ({info['cutoff_percentile']}th percentile of TRAIN-to-TEST best correlations, {info['reference_frames']} frames)": info['threshold']}
+    write_model_card(REID_CARD, output, figures=figures)
+    return info
 
 @cli
 def privacy_train_cli(config:str='configs/privacy/cardiacnet.yaml', # the re-identification configuration YAML
@@ -234,11 +248,12 @@ def privacy_train_cli(config:str='configs/privacy/cardiacnet.yaml', # the re-ide
                       resume:bool_arg=True, # go on from output/checkpoint.pt when present
                       device:str=None, # cpu, cuda, ... (default: the best available)
                       seed:int=0, # training seed
+                      log:str=None, # tensorboard: also TensorBoard logs (loss, learning rate) in logs/<model> beside models/; csv: history.csv only (default: as the configuration says)
                       set:str=None): # more overrides, comma-separated key=value
-    "Train the re-identification model on real latents and set the privacy threshold from real data."
+    "Train the re-identification model on real latents and set the privacy threshold from real data; saves it with its model card."
     extra = ([f'threshold.cutoff_percentile={cutoff_percentile}'] if cutoff_percentile else []) + \
             ([f'threshold.reference_frames={reference_frames}'] if reference_frames else [])
-    cfg = cli_config(config, profile, epochs, set, extra)
+    cfg = cli_config(config, profile, epochs, set, extra + log_overrides(log))
     seed_everything(seed)
     info = train_reid(data, output, cfg, resume, device, vae=vae)
     print(f"{output}: threshold {info['threshold']:.4f} ({info['reference_frames']} frames, {info['cutoff_percentile']}th percentile); "

@@ -12,9 +12,9 @@ from .fidelity import dataset_videos, video_frames
 from .downstream import SOURCES
 
 # %% auto #0
-__all__ = ['FIGURES', 'REPORT_SECTIONS', 'plot_loss_curves', 'write_mosaic', 'plot_privacy_scores', 'plot_roc', 'report_claims',
-           'report_vae', 'report_fidelity', 'report_motion', 'report_privacy', 'report_downstream', 'report_header',
-           'report_figures', 'report_markdown', 'claims']
+__all__ = ['FIGURES', 'REPORT_SECTIONS', 'CLAIM_MODELS', 'plot_loss_curves', 'write_mosaic', 'plot_privacy_scores', 'plot_roc',
+           'report_claims', 'report_vae', 'report_fidelity', 'report_motion', 'report_privacy', 'report_downstream',
+           'report_header', 'report_figures', 'report_markdown', 'claims']
 
 # %% ../nbs/07d_report.ipynb #b39fa7d8
 def _plt():
@@ -237,7 +237,11 @@ def report_markdown(metrics:dict, # from `evaluate`
 
 
 # %% ../nbs/07d_report.ipynb #d84c2e62
-def _claim(section:str, what:str, value, target:str, met): return dict(section=section, claim=what, value=value, target=target, met=met)
+CLAIM_MODELS = {'time': (), 'VAE': ('vae',), 'fidelity': ('lidm', 'lvdm'), 'motion': ('lvdm',), 'usefulness': ('lidm', 'lvdm'),
+                'looks': ('lidm', 'lvdm')}  # section -> the models a row speaks for (their cards carry it); privacy rows name theirs
+
+def _claim(section:str, what:str, value, target:str, met, models=None):
+    return dict(section=section, claim=what, value=value, target=target, met=met, models=list(CLAIM_MODELS[section] if models is None else models))
 
 def _attack_claims(att:dict|None) -> list: # the dataset's privacy_attacks.json (`privacy_attacks`), or None
     "The claim's rows for the attacks on the synthetic dataset: membership inference on each model, near copies and their price, copied motion, DCR."
@@ -248,19 +252,19 @@ def _attack_claims(att:dict|None) -> list: # the dataset's privacy_attacks.json 
         r = att and att['membership'][m]
         rows.append(_claim('privacy', f'membership inference on the {m.upper()} (loss attack; PIA): ROC AUC [95% CI], TPR at 1% FPR',
                            r and '; '.join(f"{a} {_ci(x['auc'], x['auc_ci95'])}, TPR {x['tpr_at_fpr']:.3f}" for a, x in r.items()),
-                           goal('membership_auc', 'AUC <= {}') + (f", TPR <= {t['membership_tpr']}" if t else ''), met.get(f'membership_{m}')))
+                           goal('membership_auc', 'AUC <= {}') + (f", TPR <= {t['membership_tpr']}" if t else ''), met.get(f'membership_{m}'), [m]))
     nd = att and att['near_duplicates']
     least = nd and min(nd['kinds'].items(), key=lambda kv: kv[1]['dropped_share'])
     rows.append(_claim('privacy', 'near copies of TRAIN frames made in pixels (crop, rotation, blur, contrast, gamma, speckle, another frame, VAE re-encode): the kind dropped least',
-                       nd and f"{least[0]}: {least[1]['dropped_share']:.3f} of {least[1]['n']}", goal('near_duplicates_dropped', '>= {} of every kind'), met.get('near_duplicates')))
+                       nd and f"{least[0]}: {least[1]['dropped_share']:.3f} of {least[1]['n']}", goal('near_duplicates_dropped', '>= {} of every kind'), met.get('near_duplicates'), ['reidentification']))
     rows.append(_claim('privacy', 'real TEST-patient frames the filter drops (the price)', nd and f"{nd['test_dropped_share']:.3f} of {nd['n_test_frames']}",
-                       goal('test_dropped', '<= {}'), met.get('test_price')))
+                       goal('test_dropped', '<= {}'), met.get('test_price'), ['reidentification']))
     cm = att and att['copied_motion']
     rows.append(_claim('privacy', 'share of synthetic videos whose motion comes closer to a TRAIN video than any real TEST video does',
-                       cm and f"{cm['share_closer_than_any_test']:.3f} of {cm['n']}", goal('copied_motion', '<= {}'), met.get('copied_motion')))
+                       cm and f"{cm['share_closer_than_any_test']:.3f} of {cm['n']}", goal('copied_motion', '<= {}'), met.get('copied_motion'), ['lvdm']))
     d = att and att['dcr']
     rows.append(_claim('privacy', 'DCR overfitting protection of the released frames: min(2 x (1 - share closer to TRAIN than to held-out), 1)',
-                       d and f"{d['score']:.3f} ({d['share_closer_to_train']:.3f} closer to TRAIN)", goal('dcr_protection', '>= {}'), met.get('dcr')))
+                       d and f"{d['score']:.3f} ({d['share_closer_to_train']:.3f} closer to TRAIN)", goal('dcr_protection', '>= {}'), met.get('dcr'), ['lidm', 'lvdm']))
     return rows
 
 def claims(metrics:dict, # from `evaluate` (its sections so far)
@@ -301,12 +305,12 @@ def claims(metrics:dict, # from `evaluate` (its sections so far)
                                target, None if auc is None or real is None else auc >= goal * real))
     pr = m.get('privacy') or {}
     for kind, p in (pr.get('planted') or {}).items():
-        rows.append(_claim('privacy', f'planted TRAIN latents dropped: {kind}', f"{p['dropped_share']:.3f} of {p['n']}", '1.0', p['dropped_share'] == 1.0))
+        rows.append(_claim('privacy', f'planted TRAIN latents dropped: {kind}', f"{p['dropped_share']:.3f} of {p['n']}", '1.0', p['dropped_share'] == 1.0, ['reidentification']))
     rows += _attack_claims(pr.get('attacks'))
     above = pr.get('kept_above_test_median')
     rows.append(_claim('privacy', 'share of kept synthetic latents closer to a TRAIN patient than the median real TEST patient',
                        above and _ci(above['share'], above['ci95']), '<= 0.5 + half the interval',
-                       None if not above else above['share'] <= 0.5 + above['half_width']))
+                       None if not above else above['share'] <= 0.5 + above['half_width'], ['reidentification', 'lidm']))
     mos = m.get('mosaic')
     rows.append(_claim('looks', 'figures/mosaic.gif: real (top) and synthetic (bottom) videos, one per class where there is one',
                        mos and f"{mos['frames']} frames, {mos['per_side']} a side", f"{t.mosaic_frames}+ frames; look at it",

@@ -20,11 +20,11 @@ from functools import lru_cache
 from .data import read_filelist, read_video, dataloaders, VideoFrames
 
 # %% auto #0
-__all__ = ['LATENT_CHANNELS', 'DOWNSAMPLE', 'VAE_FIX', 'check_geometry', 'new_vae', 'load_vae', 'check_vae_fits', 'encode_frames',
-           'decode_latents', 'to_uint8', 'encode_video', 'ssim', 'psnr', 'VAETrainer', 'AutoencodeTarget', 'VAELoss',
-           'recon_psnr', 'vae_learner', 'train_vae', 'latent_scale', 'vae_train_cli', 'dct_best',
-           'reconstruction_quality', 'latent_path', 'save_latents', 'load_latents', 'LatentFrames', 'encode_dataset',
-           'encode_cli']
+__all__ = ['LATENT_CHANNELS', 'DOWNSAMPLE', 'VAE_FIX', 'VAE_CARD', 'check_geometry', 'new_vae', 'load_vae', 'check_vae_fits',
+           'encode_frames', 'decode_latents', 'to_uint8', 'encode_video', 'ssim', 'psnr', 'VAETrainer',
+           'AutoencodeTarget', 'VAELoss', 'recon_psnr', 'vae_previews', 'vae_learner', 'train_vae', 'latent_scale',
+           'vae_train_cli', 'dct_best', 'reconstruction_quality', 'latent_path', 'save_latents', 'load_latents',
+           'LatentFrames', 'encode_dataset', 'encode_cli']
 
 # %% ../nbs/02_vae.ipynb #d4f003d4
 LATENT_CHANNELS, DOWNSAMPLE = 4, 8  # 112x112 frames -> 4x14x14 latents
@@ -148,17 +148,35 @@ def recon_psnr(preds, target): # the Learner's predictions and target
     "Validation metric: PSNR (dB) of the gray reconstruction."
     return psnr(preds[0].float().mean(1, keepdim=True).clamp(-1, 1), target.float()).mean()
 
+VAE_CARD = CardSpec('vae', 'Echo image VAE', 'A diffusers `AutoencoderKL` that turns a 112x112 grayscale echo frame into a '
+    '4x14x14 latent and back: both diffusion models and the privacy filter work in its latent space. TRAIN frames train it, VAL frames validate it.',
+    'cardiac_nb.vae.load_vae', "from diffusers import AutoencoderKL\nvae = AutoencoderKL.from_pretrained('{folder}')  # or cardiac_nb.vae.load_vae('{folder}'), which checks its geometry",
+    ('autoencoder', 'vae'))
+
+def vae_previews(dataset, # the processed dataset: its VAL frames are shown
+                 n:int=8): # frames shown
+    "For `TensorBoardLog`: f(learn) -> `n` VAL frames above their reconstructions by the averaged weights, (2n,1,H,W) uint8."
+    shown = []
+    def draw(learn):
+        if not shown:  # read once, when the first grid is due
+            frames = VideoFrames(dataset, 'VAL')
+            shown.append(torch.stack([frames[i][0] for i in np.linspace(0, len(frames) - 1, n).round().astype(int)]))
+        with learn.ema.averaged() as model:
+            rec = decode_latents(model.vae, encode_frames(model.vae, shown[0]).float())
+        return torch.from_numpy(np.concatenate([to_uint8(shown[0]), to_uint8(rec)]))[:, None]
+    return draw
+
 def vae_learner(dataset, # the processed dataset folder (TRAIN frames train, VAL frames validate)
                 cfg:dict, # the configuration (model and train sections)
                 output, # the model folder: checkpoint.pt and history.csv go here during training
                 device=None): # training device (default: the best available)
-    "A fastai `Learner` that trains a fresh VAE with EMA, gradient clipping, checkpoints and a CSV log."
+    "A fastai `Learner` that trains a fresh VAE with EMA, gradient clipping, checkpoints and its logs (`training_logs`)."
     t = cfg.train
     dls = dataloaders(dataset, bs=t.batch_size, frame_step=t.frame_step, num_workers=t.num_workers, device=device)
     learn = Learner(dls, VAETrainer(new_vae(cfg.model), t.get('sample_posterior', True)), loss_func=VAELoss(t.kl_weight, t.ssim_weight, t.get('recon', 'l1')),
                     opt_func=adamw(t.weight_decay), metrics=[recon_psnr],
                     cbs=[AutoencodeTarget(), GradientClip(t.grad_clip), EMA(t.ema_decay), Checkpoint(Path(output)/'checkpoint.pt'),
-                         CSVLog(Path(output)/'history.csv')])
+                         *training_logs(cfg, output, vae_previews(dataset))])
     if mixed_precision(dls.device) == 'bf16': learn.to_bf16()
     return learn
 
@@ -168,14 +186,14 @@ def train_vae(dataset, # the processed dataset folder
               resume:bool=True, # go on from output/checkpoint.pt if it is there
               device=None, # training device
               show_progress:bool=True): # draw progress bars
-    "Train a VAE on the dataset's frames and save it (EMA weights) as a diffusers folder; returns the Learner."
+    "Train a VAE on the dataset's frames and save it (EMA weights) as a diffusers folder with its card; returns the Learner."
     output = Path(output); output.mkdir(parents=True, exist_ok=True)
     learn = fit_resumable(vae_learner(dataset, cfg, output, device), output, cfg.train.epochs, cfg.train.lr, resume=resume, show_progress=show_progress,
                   warmup=cfg.train.get('warmup'))
     with learn.ema.averaged() as model:
         vae = model.vae.float().eval()
         if cfg.model.get('scaling_factor', 'auto') == 'auto': vae.register_to_config(scaling_factor=latent_scale(vae, dataset))
-        save_model_folder(vae, output, config=cfg)
+        save_model_folder(vae, output, config=cfg, card=model_card(VAE_CARD, output, training_data(dataset), {}, [], cfg))
     return learn
 
 @torch.inference_mode()
@@ -198,9 +216,10 @@ def vae_train_cli(config:str='configs/vae/cardiacnet.yaml', # the VAE configurat
                   resume:bool_arg=True, # go on from output/checkpoint.pt when present
                   device:str=None, # cpu, cuda, cuda:1 (default: the best available)
                   seed:int=0, # training seed
+                  log:str=None, # tensorboard: also TensorBoard logs (loss, learning rate, reconstructions) in logs/<model> beside models/; csv: history.csv only (default: as the configuration says)
                   set:str=None): # more overrides, comma-separated key=value (e.g. train.lr=1e-4,train.batch_size=32)
-    "Train the image VAE on a processed dataset's frames with fastai; saves a diffusers AutoencoderKL folder."
-    cfg = cli_config(config, profile, epochs, set)
+    "Train the image VAE on a processed dataset's frames with fastai; saves a diffusers AutoencoderKL folder with its model card."
+    cfg = cli_config(config, profile, epochs, set, log_overrides(log))
     seed_everything(seed)
     learn = train_vae(dataset, output, cfg, resume, device)
     print(f'{output}: VAE saved (validation PSNR {float(learn.recorder.values[-1][-1]):.2f} dB); losses in {output}/history.csv')

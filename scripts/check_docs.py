@@ -263,8 +263,14 @@ def check_links(out):
 
 # ---- 6. screenshots
 def chromium():
+    "Chromium on the PATH (`$CHROMIUM` first, then Debian's `chromium` and its other names), or None."
     for name in (os.environ.get('CHROMIUM'), 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'):
         if name and shutil.which(name): return shutil.which(name)
+
+def headless_flags(profile): # a fresh, empty folder for the browser's profile
+    "Flags for a headless Chromium that reaches out to no network service and leaves the user's profile alone."
+    return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync', f'--user-data-dir={profile}']
 
 def screenshots(out, pages=('index.html', 'vae.html')):
     step('screenshots of the preview (headless Chromium) -> docs-preview/')
@@ -280,9 +286,7 @@ def screenshots(out, pages=('index.html', 'vae.html')):
         if page is None: continue
         png = shots/page.replace('.html', '.png')
         with tempfile.TemporaryDirectory() as profile:
-            cmd = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                   f'--user-data-dir={profile}', '--hide-scrollbars', '--window-size=1280,1400', '--virtual-time-budget=3000',
+            cmd = [exe, *headless_flags(profile), '--hide-scrollbars', '--window-size=1280,1400', '--virtual-time-budget=3000',
                    f'--screenshot={png}', (out/page).as_uri()]
             if png.exists(): png.unlink()
             try: subprocess.run(cmd, capture_output=True, timeout=60)

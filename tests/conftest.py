@@ -1,9 +1,17 @@
-"Shared fixtures: a small phantom CardiacNet and a helper that runs cardiac_nb commands as a user would."
-import os, re, subprocess, sys
+"Shared fixtures: a small phantom CardiacNet, a helper that runs cardiac_nb commands as a user would, and a loader for scripts/."
+import importlib.util, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent  # the venv's bin, where the console scripts live
+ROOT = Path(__file__).resolve().parent.parent  # the repository
+
+
+def script(name:str):
+    "A script of scripts/ (`check_docs`) loaded as a module, so tests can use its pieces."
+    spec = importlib.util.spec_from_file_location(name, ROOT/'scripts'/f'{name}.py')
+    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+    return module
 
 
 def run(*args, check=True, timeout=600, **kw):

@@ -1,10 +1,8 @@
 "The docs check's own pieces (scripts/check_docs.py): splitting imports out of a cell, and the link checker."
-import importlib.util, sys
 from pathlib import Path
-import pytest
+from conftest import script
 
-_spec = importlib.util.spec_from_file_location('check_docs', Path(__file__).resolve().parent.parent/'scripts/check_docs.py')
-check_docs = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(check_docs)
+check_docs = script('check_docs')
 
 
 def test_split_moves_imports_keeps_directives_and_code():

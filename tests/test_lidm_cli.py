@@ -12,12 +12,17 @@ ROOT = Path(__file__).parent.parent
 LIDM = ROOT / 'configs/lidm/cardiacnet.yaml'
 
 
+def train(encoded, lidm, epochs):
+    "cardiac-lidm-train at smoke size with TensorBoard's log on, a grid of decoded samples after every epoch."
+    return run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', encoded.latents, '--output', lidm, '--epochs', epochs,
+               '--log', 'tensorboard', '--vae', encoded.vae, '--set', 'train.frame_step=6,log.image_every=1')
+
+
 @pytest.fixture(scope='module')
 def trained(encoded):
     "The shared encoded run plus a smoke LIDM trained for one epoch: (run folder, latents, vae, lidm)."
     lidm = encoded.root / 'models/lidm_cardiacnet'
-    run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', encoded.latents, '--output', lidm,
-        '--epochs', 1, '--set', 'train.frame_step=6')
+    train(encoded, lidm, 1)
     return encoded.root, encoded.latents, encoded.vae, lidm
 
 
@@ -28,12 +33,25 @@ def sample(trained, out, *extra, check=True):
                '--condition_guidance_scale', 2.0, '--seed', 0, *extra, check=check)
 
 
-def test_training_resumes(trained):
+def test_training_resumes_and_tensorboard_reads_its_log_back(trained, encoded):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     w, lat, vae, lidm = trained
-    res = run('cardiac-lidm-train', '--config', LIDM, '--profile', 'smoke', '--data', lat, '--output', lidm, '--epochs', 2, '--set', 'train.frame_step=6')
+    res = train(encoded, lidm, 2)
     assert 'resuming after epoch 1' in res.stdout
-    assert pd.read_csv(lidm / 'history.csv').epoch.tolist() == [0, 1]
+    history = pd.read_csv(lidm / 'history.csv')
+    assert history.epoch.tolist() == [0, 1]
     assert json.loads((lidm / 'scheduler_config.json').read_text())['prediction_type'] == 'v_prediction'
+    events = EventAccumulator(str(w / 'logs/lidm_cardiacnet'))   # beside models/, never inside the model folder
+    events.Reload()
+    loss = events.Scalars('train/loss')
+    steps = len(loss) // 2                                       # two epochs, the second after the resume
+    assert steps > 0 and [e.step for e in loss] == list(range(1, 2 * steps + 1))
+    assert np.allclose([e.value for e in loss if e.step % steps == 0], history.train_loss, rtol=1e-5)   # what history.csv holds
+    assert np.allclose([e.value for e in events.Scalars('valid/loss')], history.valid_loss, rtol=1e-5)
+    assert len(events.Scalars('train/lr')) == 2 * steps
+    grids = events.Images('samples')                             # two samples of every class, decoded, after each epoch
+    assert [g.step for g in grids] == [steps, 2 * steps] and (grids[0].width, grids[0].height) == (8 * 114 + 2, 116)
+    assert not (lidm / 'logs').exists()
 
 
 def test_sample_writes_latents_png_and_csv_the_same_for_any_batch_size(trained, tmp_path):
@@ -85,4 +103,4 @@ def test_help_is_complete():
     defaults, cfg = help_defaults('cardiac-lidm-sample'), load_config(LIDM)
     assert (defaults['--num_steps'], defaults['--condition_guidance_scale']) == (str(cfg.sample.num_steps), str(cfg.sample.guidance_scale))
     out = run('cardiac-lidm-train', '--help').stdout
-    for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']: assert f in out, f
+    for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--log', '--vae', '--set']: assert f in out, f

@@ -111,4 +111,4 @@ def test_help_is_complete():
     defaults, cfg = help_defaults('cardiac-lvdm-sample'), load_config(LVDM)
     assert (defaults['--num_steps'], defaults['--frames']) == (str(cfg.sample.num_steps), str(cfg.sample.frames))
     out = run('cardiac-lvdm-train', '--help').stdout
-    for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']: assert f in out, f
+    for f in ['--config', '--data', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--log', '--vae', '--set']: assert f in out, f

@@ -5,12 +5,13 @@ with its own checks, on the run that the stages before it made."""
 import json, math, os, shutil, signal, subprocess, time
 from pathlib import Path
 import pandas as pd
-import pytest
+import pytest, yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = shutil.which('cardiac-pipeline') or str(Path(__file__).resolve().parents[1]/'.venv/bin/cardiac-pipeline')
 STAGES = ['data', 'vae', 'lidm', 'privacy', 'lvdm', 'generate', 'evaluate']
 KILL_IN = 'lidm'  # the stage the first attempt is killed in
+SMOKE = ('--profile', 'smoke', '--log', 'tensorboard')  # the smoke run's flags: TensorBoard's logs too
 
 
 def pipeline(out, *args, **kw):
@@ -26,7 +27,7 @@ def smoke(tmp_path_factory):
     "A smoke run killed while KILL_IN runs, then resumed to the end: (run folder, records at the kill, resume output)."
     run = tmp_path_factory.mktemp('pipeline')/'smoke'
     log = open(run.parent/'killed.log', 'w')
-    first = subprocess.Popen([PIPELINE, '--profile', 'smoke', '--out', str(run), '--quiet'], stdout=log, stderr=subprocess.STDOUT,
+    first = subprocess.Popen([PIPELINE, *SMOKE, '--out', str(run), '--quiet'], stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
     deadline = time.time() + 900
     while time.time() < deadline and first.poll() is None:
@@ -38,7 +39,7 @@ def smoke(tmp_path_factory):
     os.killpg(first.pid, signal.SIGKILL); first.wait()
     time.sleep(3)                                      # the orphaned kernel notices its parent is gone and exits
     at_kill = stages_of(run)
-    resumed = pipeline(run, '--profile', 'smoke', timeout=1800)
+    resumed = pipeline(run, *SMOKE, timeout=1800)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     return run, at_kill, resumed.stdout
 
@@ -52,6 +53,23 @@ def test_killed_stage_is_redone_and_finished_ones_are_skipped(smoke):
         assert test[s] == at_kill[s]                   # not run again: the same record, the same outputs
     assert f'{KILL_IN:<9} running 03_lidm.ipynb (stopped while running)' in out, out
     assert all(test[s]['status'] == 'done' for s in STAGES), test
+
+
+def test_every_model_has_a_card_and_tensorboard_logs(smoke):
+    "Each model: a Hugging Face card (front matter, counts of what it learned from, the run's rows for it), no real name in any byte; logs beside models/."
+    run, _, _ = smoke
+    real, metrics = pd.read_csv(run/'datasets/CardiacNet/FileList.csv'), json.loads((run/'metrics.json').read_text())
+    names = [n.encode() for n in set(real.FileName) | set(real.patient_id)]
+    for stage, folder in [('vae', 'vae'), ('lidm', 'lidm_cardiacnet'), ('reidentification', 'reidentification_cardiacnet'), ('lvdm', 'lvdm_cardiacnet')]:
+        card = (run/'models'/folder/'README.md').read_bytes()
+        assert not [n for n in names if n in card], (folder, [n for n in names if n in card][:3])
+        meta = yaml.safe_load(card.decode().split('---\n')[1])
+        assert meta['library_name'] == 'diffusers' and 'cardiac_nb' in meta['tags'] and meta['cardiac_nb']['stage'] == stage
+        assert sum(meta['cardiac_nb']['training_data']['videos']['TRAIN'].values()) == (real.Split == 'TRAIN').sum()
+        rows = meta['cardiac_nb']['run']                 # the claim's rows that speak for this model, from the evaluation
+        assert rows and [r['claim'] for r in rows] == [c['claim'] for c in metrics['claims'] if stage in c['models']]
+        assert (stage == 'vae') != any(r['section'] == 'privacy' for r in rows), rows
+        assert list((run/'logs'/folder).glob('events.out.tfevents.*')), folder   # TensorBoard's (--log tensorboard)
 
 
 def test_the_run_holds_every_stage_output(smoke):
@@ -108,11 +126,11 @@ def test_the_proof_profile_plans_all_seven_stages(tmp_path):
 
 def test_a_finished_run_is_skipped_and_a_touched_output_redone(smoke, tmp_path):
     run, _, _ = smoke
-    again = pipeline(run, '--profile', 'smoke', '--stop_after', 'privacy', timeout=600)
+    again = pipeline(run, *SMOKE, '--stop_after', 'privacy', timeout=600)
     assert again.returncode == 0 and again.stdout.count('done earlier') == 4, again.stdout + again.stderr
     before = stages_of(run)
     (run/'models/reidentification_cardiacnet/threshold.json').unlink()   # a damaged output
-    redo = pipeline(run, '--profile', 'smoke', '--stop_after', 'privacy', timeout=900)
+    redo = pipeline(run, *SMOKE, '--stop_after', 'privacy', timeout=900)
     assert redo.returncode == 0 and 'privacy   running 04_privacy.ipynb (models/reidentification_cardiacnet/threshold.json is missing)' in redo.stdout, redo.stdout + redo.stderr
     after = stages_of(run)
     assert [after[s] == before[s] for s in STAGES[:3]] == [True] * 3 and after['privacy']['started'] != before['privacy']['started']

@@ -87,6 +87,6 @@ def test_help_is_complete():
     out = run('cardiac-privacy-apply', '--help').stdout
     for f in ['--model', '--synthetic', '--reference', '--output', '--audit', '--batch_size', '--device']: assert f in out, f
     out = run('cardiac-privacy-train', '--help').stdout
-    for f in ['--config', '--data', '--output', '--vae', '--profile', '--cutoff_percentile', '--reference_frames', '--resume', '--seed']: assert f in out, f
+    for f in ['--config', '--data', '--output', '--vae', '--profile', '--cutoff_percentile', '--reference_frames', '--resume', '--seed', '--log']: assert f in out, f
     out = run('cardiac-privacy-attack', '--help').stdout
     for f in ['--synthetic', '--lidm', '--lvdm', '--vae', '--reidentification', '--reference', '--config', '--profile', '--device', '--seed']: assert f in out, f

@@ -18,7 +18,7 @@ def model(encoded): return encoded.vae
 
 
 def test_train_saves_a_diffusers_folder_and_resumes(model, dataset, tmp_path):
-    assert {'config.json', 'diffusion_pytorch_model.safetensors', 'training_config.yaml', 'checkpoint.pt', 'history.csv'} <= \
+    assert {'config.json', 'diffusion_pytorch_model.safetensors', 'training_config.yaml', 'checkpoint.pt', 'history.csv', 'README.md'} <= \
         {p.name for p in model.iterdir()}
     assert json.loads((model / 'config.json').read_text())['block_out_channels'] == [16, 32, 32, 32]
     model = shutil.copytree(model, tmp_path / 'vae')   # go on training a copy: the shared one stays as encoded
@@ -70,7 +70,7 @@ def test_mismatched_weights_get_one_clear_line(model, dataset, tmp_path):
 
 
 @pytest.mark.parametrize('cmd,flags', [
-    ('cardiac-vae-train', ['--config', '--dataset', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--set']),
+    ('cardiac-vae-train', ['--config', '--dataset', '--output', '--profile', '--epochs', '--resume', '--device', '--seed', '--log', '--set']),
     ('cardiac-encode', ['--model', '--input', '--output', '--gray_scale', '--batch_size', '--overwrite', '--device']),
 ])
 def test_help_is_complete(cmd, flags):
