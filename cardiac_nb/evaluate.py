@@ -113,7 +113,7 @@ def refresh_model_cards(folders:dict, # stage -> its model folder; a folder with
     for stage, folder in folders.items():
         if folder is None or not (Path(folder)/MODEL_CARD).is_file(): continue
         mine = [{k: v for k, v in r.items() if k != 'models'} for r in rows if stage in r['models']]
-        done.append(write_model_card(specs[stage], folder, run=json.loads(json.dumps(mine))).parent)
+        done.append(write_model_card(specs[stage], folder, run=mine).parent)
     return done
 
 def evaluate(real, synthetic, # the processed dataset folders (Videos/*.mp4 + FileList.csv with Split)

@@ -194,8 +194,8 @@ def _checked(profile, out, force, stop_after, nbs, stages, log=None):
     names = [s.name for s in stages]
     for s in [*force, *([stop_after] if stop_after else [])]:
         if s not in names: raise CardiacError(None, f'unknown stage {s!r}', f'the stages are {names}')
-    from cardiac_nb.train import LOGS
-    if log is not None and log not in LOGS: raise CardiacError(None, f'--log {log!r} is not a kind of log', f'pass one of {list(LOGS)}')
+    from cardiac_nb.train import log_overrides
+    log_overrides(log)  # a wrong --log fails here, before any stage runs
     prof = load_profile(profile, nbs, stages, {'log': log} if log else None)
     return nbs, run_dir, prof, stages[:names.index(stop_after) + 1] if stop_after else stages
 

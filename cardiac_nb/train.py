@@ -68,7 +68,12 @@ class Checkpoint(Callback):
 
 from fastai.callback.progress import CSVLogger
 
-class CSVLog(CSVLogger):
+class _EpochRan:
+    "Mixin for a log callback: `self.ran` says whether this epoch trained (a resumed run skips its done epochs, and fastai still ends them)."
+    def before_epoch(self): self.ran = False
+    def after_train(self): self.ran = True
+
+class CSVLog(_EpochRan, CSVLogger):
     "fastai's `CSVLogger` for runs that resume: appends, writes the header once, and logs only epochs that ran."
     def __init__(self, fname): super().__init__(fname, append=True) # the CSV file
     def before_fit(self):
@@ -78,8 +83,6 @@ class CSVLog(CSVLogger):
         self.file = f.open('a')
         if fresh: self.file.write(','.join(self.recorder.metric_names) + '\n')
         self.old_logger, self.learn.logger = self.logger, self._write_line
-    def before_epoch(self): self.ran = False
-    def after_train(self): self.ran = True
     def _write_line(self, log):
         if getattr(self, 'ran', True): super()._write_line(log)
 
@@ -150,7 +153,7 @@ def log_folder(model_folder) -> Path: # a model folder, e.g. runs/proof/models/l
     folder = Path(model_folder)
     return RunPaths(folder.parent.parent if folder.parent.name == 'models' else folder.parent).logs/folder.name
 
-class TensorBoardLog(TensorBoardCallback):
+class TensorBoardLog(_EpochRan, TensorBoardCallback):
     "fastai's `TensorBoardCallback` for runs that resume: loss and learning rate per training step, validation figures per epoch, a grid of `images(learn)` every `image_every` epochs."
     run_valid = False  # training steps only
     def __init__(self, log_dir, # the folder of the event files (`log_folder`)
@@ -161,14 +164,12 @@ class TensorBoardLog(TensorBoardCallback):
     def before_fit(self):
         super().before_fit()
         self.per_epoch = len(self.dls.train)
-    def before_epoch(self): self.trained = False  # a resumed run skips its done epochs: they log nothing
-    def after_train(self): self.trained = True
     def after_batch(self):
         step = self.epoch * self.per_epoch + self.iter + 1  # steps done since the run's first epoch
         self.writer.add_scalar('train/loss', self.smooth_loss, step)
         for i, h in enumerate(self.opt.hypers): self.writer.add_scalar('train/lr' + (f'_{i}' if i else ''), h['lr'], step)
     def after_epoch(self):
-        if not self.trained: return
+        if not self.ran: return  # an epoch a resumed run skipped logs nothing
         step = (self.epoch + 1) * self.per_epoch
         for name, v in zip(self.recorder.metric_names[2:-1], self.recorder.log[2:-1]):
             if v is not None: self.writer.add_scalar('valid/' + name.removeprefix('valid_'), v, step)
