@@ -17,9 +17,9 @@ from safetensors.torch import save_file, load_file
 # %% auto #0
 __all__ = ['MODEL_FOLDERS', 'SAMPLE_FOLDERS', 'RUN', 'CLASSES', 'CONDITION', 'SPLITS', 'TMP_MARK', 'WEIGHTS_NAME', 'MODEL_CARD',
            'CardiacError', 'Problems', 'cli', 'parallel_map', 'RunPaths', 'class_id', 'seed_everything',
-           'default_device', 'mixed_precision', 'atomic_path', 'atomic_write', 'atomic_dir', 'clean_stale_tmp',
-           'save_weights', 'load_weights', 'apply_overrides', 'load_config', 'cli_config', 'save_config',
-           'save_model_folder', 'load_model_folder']
+           'torch_threads', 'default_device', 'mixed_precision', 'atomic_path', 'atomic_write', 'atomic_dir',
+           'clean_stale_tmp', 'save_weights', 'load_weights', 'apply_overrides', 'load_config', 'cli_config',
+           'save_config', 'save_model_folder', 'load_model_folder']
 
 # %% ../nbs/00_core.ipynb #82a8b2da
 class CardiacError(Exception):
@@ -66,6 +66,8 @@ def cli(func):
     return _cli
 
 # %% ../nbs/00_core.ipynb #66e779cc
+def _one_thread(): torch.set_num_threads(1)  # a pool worker's torch: the workers share the cores
+
 def parallel_map(func, # a picklable function of one item
                  items:list, # what to map over
                  workers:int=1, # processes; 1 runs in this process
@@ -76,7 +78,7 @@ def parallel_map(func, # a picklable function of one item
     items = list(items)
     wrap = (lambda it: progress_bar(it, total=len(items), leave=False)) if progress and items else (lambda it: it)
     if workers <= 1 or len(items) <= 1: return [func(i) for i in wrap(items)]
-    with ProcessPoolExecutor(min(workers, len(items))) as pool:
+    with ProcessPoolExecutor(min(workers, len(items)), initializer=_one_thread) as pool:
         return list(wrap(pool.map(func, items)))
 
 # %% ../nbs/00_core.ipynb #647e7320
@@ -132,6 +134,14 @@ def seed_everything(seed:int=0): # the seed for python, numpy and torch (all dev
     torch.manual_seed(seed)  # also seeds every CUDA device
     os.environ['PYTHONHASHSEED'] = str(seed)
     return seed
+
+@contextlib.contextmanager
+def torch_threads(n:int): # torch's CPU threads inside the block
+    "Run a block on `n` torch threads, then give the caller back the threads it had."
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #e4b5bc78
 def default_device(device:str|None=None): # 'cpu', 'cuda', 'cuda:1', 'mps', or None/'auto' for the best available

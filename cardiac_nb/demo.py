@@ -30,7 +30,7 @@ def demo_latents(work_dir=None, # the demo's folder (None: one shared by every n
     if work_dir is None: work_dir = demo_folder(vae_config, profile, seed)
     paths = RunPaths(work_dir); paths.root.mkdir(parents=True, exist_ok=True)
     vae_dir, lat_dir = paths.models/'vae', paths.latents()
-    with open(paths.root/'.lock', 'w') as lock:
+    with open(paths.root/'.lock', 'w') as lock, torch_threads(1):   # one thread: the same demo on every machine
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         ds = phantom_dataset(paths.root, seed=seed)
         if not (vae_dir/'config.json').exists():

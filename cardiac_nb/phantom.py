@@ -235,7 +235,6 @@ def _patient_seed(seed, class_name, index):
 def _make_case(args):
     "Draw, render and write one case (a worker's job); returns its row for phantom.csv."
     root, class_name, index, seed, num_frames, layout = args
-    torch.set_num_threads(1)
     rng = np.random.default_rng(_patient_seed(seed, class_name, index))
     p = draw_patient(rng, class_name)
     frames, masks = render_patient(p, rng, num_frames)
